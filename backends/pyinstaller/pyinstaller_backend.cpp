@@ -1,0 +1,217 @@
+// The PyInstaller backend: turns a PlanRequest into `python -m PyInstaller ...`.
+//
+// Incremental by design: the work dir (--workpath) persists per sidecar under
+// freezer's cache, so PyInstaller re-runs only the stages whose inputs changed; --clean
+// is passed only for `freezer build --force`. PYINSTALLER_CONFIG_DIR points into the
+// backend's cache too, so --clean never touches the user's global cache.
+#include <freezer/backend.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <stdexcept>
+
+namespace {
+
+using namespace freezer::sdk;
+
+const char* kVersion = "1.0.0";
+const char* kPinned = "6.22.3";
+
+const std::vector<std::string> kKeys = {"spec",     "strip",           "optimize",
+                                        "collect_submodules", "paths", "extra_args"};
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::optional<bool> as_bool(const Option& o) {
+    if (o.kind != Option::Kind::scalar) return std::nullopt;
+    const auto v = lower(o.scalar);
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    return std::nullopt;
+}
+
+bool is_string_list(const Option& o) {
+    if (o.kind != Option::Kind::list) return false;
+    for (const auto& i : o.items)
+        if (i.kind != Option::Kind::scalar) return false;
+    return true;
+}
+
+std::vector<std::string> strings(const Option* o) {
+    std::vector<std::string> out;
+    if (o && o->kind == Option::Kind::list)
+        for (const auto& i : o->items) out.push_back(i.scalar);
+    return out;
+}
+
+std::string spec_of(const Option& options) {
+    const Option* s = options.find("spec");
+    return s && s->kind == Option::Kind::scalar ? s->scalar : std::string();
+}
+
+class PyInstallerBackend final : public Backend {
+public:
+    std::string name() const override { return "pyinstaller"; }
+    std::string version() const override { return kVersion; }
+    std::string describe() const override {
+        return "PyInstaller: onefile or onedir bundles, incremental via a kept --workpath";
+    }
+    std::string install_hint() const override {
+        return std::string("install it into the interpreter freezer uses (freezer.yaml 'python:'): "
+                           "'<python> -m pip install pyinstaller==") +
+               kPinned + "' (freezer's requirements.txt pins it); on Linux it also needs "
+                         "objdump: 'apt-get install binutils'";
+    }
+
+    std::vector<Diagnostic> validate(const Option& options) const override {
+        std::vector<Diagnostic> out;
+        auto error = [&](const Option& at, std::string msg) {
+            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
+        };
+        if (options.kind == Option::Kind::null) return out;
+        if (options.kind != Option::Kind::map) {
+            error(options, "expected a mapping of PyInstaller options");
+            return out;
+        }
+        for (const auto& [key, value] : options.entries) {
+            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+                std::string known;
+                for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
+                error(value, "unknown PyInstaller option '" + key + "' (known: " + known + ")");
+            } else if (key == "spec") {
+                if (value.kind == Option::Kind::null) continue;
+                if (value.kind != Option::Kind::scalar || value.scalar.empty())
+                    error(value, "expected the path of a .spec file, relative to the root");
+                else if (value.scalar.size() < 5 ||
+                         value.scalar.substr(value.scalar.size() - 5) != ".spec")
+                    error(value, "'" + value.scalar + "' does not end in .spec");
+                else if (value.scalar[0] == '/' || value.scalar.find("..") != std::string::npos)
+                    error(value, "must be a path relative to the sidecar's root");
+            } else if (key == "strip") {
+                if (!as_bool(value)) error(value, "expected true or false");
+            } else if (key == "optimize") {
+                if (value.kind != Option::Kind::scalar ||
+                    (value.scalar != "0" && value.scalar != "1" && value.scalar != "2"))
+                    error(value, "expected 0, 1 or 2");
+            } else if (!is_string_list(value)) {
+                error(value, "expected a list of strings");
+            }
+        }
+        // Spec mode: PyInstaller accepts no other build options with a .spec file.
+        if (!spec_of(options).empty())
+            for (const auto& [key, value] : options.entries)
+                if (key != "spec" && value.kind != Option::Kind::null)
+                    error(value, "'" + key +
+                                     "' cannot be combined with 'spec': PyInstaller takes its "
+                                     "build options from the .spec file");
+        return out;
+    }
+
+    std::vector<ExtraInput> extra_inputs(const Option& options) const override {
+        const auto spec = spec_of(options);
+        if (spec.empty()) return {};
+        return {{spec, true}};
+    }
+
+    Probe probe(const std::string& python) const override {
+        return {{python, "-c",
+                 "import os, PyInstaller\n"
+                 "print(PyInstaller.__version__)\n"
+                 "print(os.path.dirname(os.path.dirname(os.path.abspath(PyInstaller.__file__))))\n"}};
+    }
+
+    ToolFacts parse_probe(const ProbeOutput& output) const override {
+        ToolFacts facts;
+        if (output.exit_code != 0) {
+            facts.problem = output.stderr_text.find("No module named") != std::string::npos
+                                ? "PyInstaller is not installed for this interpreter"
+                                : "probing PyInstaller failed: " + output.stderr_text;
+            return facts;
+        }
+        const auto nl = output.stdout_text.find('\n');
+        facts.version = output.stdout_text.substr(0, nl);
+        if (nl != std::string::npos) {
+            auto site = output.stdout_text.substr(nl + 1);
+            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
+            facts.fingerprint.push_back(site);
+        }
+        facts.found = !facts.version.empty();
+        facts.path = "-m PyInstaller";
+        return facts;
+    }
+
+    Plan plan(const PlanRequest& rq) const override {
+        Plan plan;
+        Step run;
+        run.kind = Step::Kind::run;
+        run.cwd = rq.stage_dir;
+        run.env = rq.env;
+        run.env.emplace_back("PYINSTALLER_CONFIG_DIR", rq.cache_dir + "/config");
+        run.argv = {rq.python, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+                    "--distpath", rq.out_dir, "--workpath", rq.work_dir};
+        if (rq.clean) run.argv.push_back("--clean");
+
+        const auto spec = spec_of(rq.options);
+        if (!spec.empty()) {
+            run.description = "pyinstaller " + spec;
+            run.argv.push_back(rq.stage_dir + "/" + spec);
+            plan.steps.push_back(std::move(run));
+            plan.artifact_dir = rq.out_dir;  // the spec names the executable
+            return plan;
+        }
+
+        if (rq.mode != "onefile" && rq.mode != "onedir")
+            throw std::invalid_argument("unknown mode '" + rq.mode + "'");
+        run.argv.insert(run.argv.end(),
+                        {"--name", rq.sidecar, rq.mode == "onefile" ? "--onefile" : "--onedir",
+                         "--specpath", rq.work_dir, "--paths", rq.stage_dir});
+        for (const auto& p : strings(rq.options.find("paths")))
+            run.argv.insert(run.argv.end(), {"--paths", rq.stage_dir + "/" + p});
+        std::vector<std::string> hidden = rq.hidden_imports;
+        std::string script;
+        if (!rq.module.empty()) {
+            // PyInstaller wants a script: a two-line launcher that runs the module as
+            // __main__, and the module as a hidden import so analysis follows it.
+            script = rq.work_dir + "/launch_" + rq.sidecar + ".py";
+            Step write;
+            write.kind = Step::Kind::write_file;
+            write.description = "write launcher for module " + rq.module;
+            write.path = script;
+            write.content = "import runpy\nrunpy.run_module(\"" + rq.module +
+                            "\", run_name=\"__main__\", alter_sys=True)\n";
+            plan.steps.push_back(std::move(write));
+            // For a package, runpy runs M.__main__; a missing one only warns.
+            hidden.insert(hidden.begin(), {rq.module, rq.module + ".__main__"});
+        } else {
+            script = rq.stage_dir + "/" + rq.entry;
+        }
+        for (const auto& m : hidden) run.argv.insert(run.argv.end(), {"--hidden-import", m});
+        for (const auto& m : strings(rq.options.find("collect_submodules")))
+            run.argv.insert(run.argv.end(), {"--collect-submodules", m});
+        for (const auto& m : rq.exclude_modules)
+            run.argv.insert(run.argv.end(), {"--exclude-module", m});
+        for (const auto& d : rq.data)
+            run.argv.insert(run.argv.end(),
+                            {"--add-data", rq.stage_dir + "/" + d.src + ":" + d.dest});
+        if (const Option* s = rq.options.find("strip"); s && as_bool(*s).value_or(false))
+            run.argv.push_back("--strip");
+        if (const Option* o = rq.options.find("optimize"); o && o->kind == Option::Kind::scalar)
+            run.argv.insert(run.argv.end(), {"--optimize", o->scalar});
+        for (const auto& a : strings(rq.options.find("extra_args"))) run.argv.push_back(a);
+        run.argv.push_back(script);
+        run.description = "pyinstaller " + rq.mode + " " + rq.sidecar;
+        plan.steps.push_back(std::move(run));
+
+        plan.artifact_dir = rq.out_dir;
+        plan.executable = rq.sidecar;
+        return plan;
+    }
+};
+
+}  // namespace
+
+FREEZER_BACKEND_PLUGIN(PyInstallerBackend)

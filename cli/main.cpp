@@ -1,0 +1,354 @@
+// The `freezer` command: argument parsing and printing; the work is in freezer_core.
+//
+// Exit codes: 0 success (built or skipped), 1 a build failed, 2 usage or configuration
+// error, 3 internal error, 130 interrupted.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "builder.hpp"
+#include "plugin_host.hpp"
+#include "process.hpp"
+#include "project_check.hpp"
+#include "report.hpp"
+#include "toolchain.hpp"
+
+#ifndef FREEZER_VERSION
+#define FREEZER_VERSION "0.0.0"
+#endif
+
+namespace fs = std::filesystem;
+using namespace freezer;
+using nlohmann::json;
+
+namespace {
+
+enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kInternal = 3, kInterrupted = 130 };
+
+struct Globals {
+    std::string directory;
+    std::string config;
+    std::string color = "auto";
+    bool json = false;
+    bool verbose = false;
+};
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+fs::path config_path(const Globals& g) {
+    const fs::path base = g.directory.empty() ? fs::current_path() : fs::absolute(g.directory);
+    if (!g.directory.empty() && !fs::is_directory(base))
+        throw UsageError(fmt::format("-C {}: no such folder", g.directory));
+    if (!g.config.empty()) {
+        const fs::path c = g.config;
+        return c.is_absolute() ? c : base / c;
+    }
+    return base / "freezer.yaml";
+}
+
+// Loads freezer.yaml and runs the plugin checks; prints every diagnostic. Returns the
+// project, or nullopt after printing errors.
+std::optional<config::Project> load_checked(const Globals& g, const PluginHost& host,
+                                            const std::string& backend_override,
+                                            cli::Style style) {
+    auto result = config::load_project(config_path(g));
+    std::vector<sdk::Diagnostic> diags = result.diagnostics;
+    if (result.project) {
+        auto more = check_backends(*result.project, host, backend_override);
+        diags.insert(diags.end(), more.begin(), more.end());
+    }
+    int errors = 0;
+    for (const auto& d : diags) {
+        const bool error = d.severity == sdk::Diagnostic::Severity::error;
+        errors += error;
+        auto text = config::format_diagnostic(d);
+        fmt::print(stderr, "{}\n", error ? style.red(text) : style.yellow(text));
+    }
+    if (errors) {
+        fmt::print(stderr, "freezer: {} error{} in {}; nothing was built\n", errors,
+                   errors == 1 ? "" : "s", config_path(g).string());
+        return std::nullopt;
+    }
+    return std::move(result.project);
+}
+
+void print_plugin_errors(const PluginHost& host, cli::Style style) {
+    for (const auto& e : host.errors())
+        fmt::print(stderr, "freezer: {} {}\n", style.yellow("warning:"), e.message);
+}
+
+int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool force,
+              const std::string& backend) {
+    const auto style = cli::make_style(g.color, stdout);
+    const auto start = std::chrono::steady_clock::now();
+    PluginHost host(plugin_search_path());
+    print_plugin_errors(host, style);
+    auto project = load_checked(g, host, backend, cli::make_style(g.color, stderr));
+    if (!project) return kUsage;
+
+    cli::TerminalReporter reporter(style, g.verbose, g.json);
+    Builder builder(*project, host, reporter);
+    BuildOptions opts{sidecars, force, backend};
+    std::vector<SidecarResult> results;
+    try {
+        results = builder.build(opts);
+    } catch (const SetupError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    } catch (const ToolError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    }
+    const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    const bool failed = std::any_of(results.begin(), results.end(),
+                                    [](const auto& r) { return r.status == Status::failed; });
+    const int code = interrupt_requested() ? kInterrupted : failed ? kFailed : kOk;
+    if (g.json) {
+        json out = {{"freezer", FREEZER_VERSION}, {"format", 1}, {"command", "build"},
+                    {"project", project->file.string()}, {"duration_ms", total.count()},
+                    {"exit_code", code}, {"sidecars", json::array()}};
+        for (const auto& r : results) out["sidecars"].push_back(cli::to_json(r));
+        fmt::print("{}\n", out.dump(2));
+    } else {
+        reporter.summary(results, total);
+        if (interrupt_requested()) fmt::print(stderr, "freezer: interrupted\n");
+    }
+    return code;
+}
+
+// Probes the tool of every backend a project uses (or of every plugin).
+int cmd_check(const Globals& g) {
+    const auto style = cli::make_style(g.color, stderr);
+    PluginHost host(plugin_search_path());
+    print_plugin_errors(host, style);
+    auto project = load_checked(g, host, "", style);
+    if (!project) return kUsage;
+    Toolchain tools(project->dir / ".freezer" / "state" / "probes.json");
+    int problems = 0;
+    json out = {{"format", 1}, {"command", "check"}, {"project", project->file.string()},
+                {"sidecars", json::array()}};
+    try {
+        const auto& py = tools.interpreter(project->python, project->dir);
+        out["python"] = {{"path", py.path}, {"version", py.version}};
+        if (!g.json) fmt::print("python: {} ({} {})\n", py.path, py.implementation, py.version);
+        for (const auto& sc : project->sidecars) {
+            const auto b = host.find(sc.backend);
+            const auto facts = tools.tool(*b, py);
+            json j = {{"sidecar", sc.name}, {"backend", sc.backend}, {"tool_found", facts.found},
+                      {"tool_version", facts.version}};
+            if (!facts.found) {
+                ++problems;
+                const auto hint = unwrap(*b, "install_hint", b->abi().install_hint());
+                j["problem"] = facts.problem;
+                j["install_hint"] = hint;
+                fmt::print(stderr, "freezer: error: sidecar '{}': {}\n  how to fix: {}\n", sc.name,
+                           facts.problem, hint);
+            } else if (!g.json) {
+                fmt::print("sidecar {}: {} {} ({} mode, {})\n", sc.name, sc.backend, facts.version,
+                           sc.mode, sc.entry.empty() ? "module " + sc.module : sc.entry);
+            }
+            out["sidecars"].push_back(j);
+        }
+        tools.save();
+    } catch (const ToolError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    }
+    out["ok"] = problems == 0;
+    if (g.json)
+        fmt::print("{}\n", out.dump(2));
+    else if (!problems)
+        fmt::print("freezer: {} is valid: {} sidecar{}, every backend's tool found\n",
+                   project->file.string(), project->sidecars.size(),
+                   project->sidecars.size() == 1 ? "" : "s");
+    return problems ? kUsage : kOk;
+}
+
+int cmd_backends(const Globals& g) {
+    const auto style = cli::make_style(g.color, stdout);
+    const auto search = plugin_search_path();
+    PluginHost host(search);
+    // Probe with the project's interpreter when there is a project, else python3.
+    std::string python_cfg;
+    fs::path project_dir = fs::current_path();
+    if (fs::exists(config_path(g))) {
+        auto r = config::load_project(config_path(g));
+        if (r.project) {
+            python_cfg = r.project->python;
+            project_dir = r.project->dir;
+        }
+    }
+    json out = {{"format", 1}, {"search_path", json::array()}, {"backends", json::array()},
+                {"errors", json::array()}};
+    for (const auto& d : search) out["search_path"].push_back(d.string());
+    std::optional<Interpreter> py;
+    std::string py_error;
+    // Probes are not cached here: this is the command that says what is there now.
+    Toolchain tools(fs::path("/nonexistent-freezer-probe-cache"));
+    try {
+        py = tools.interpreter(python_cfg, project_dir);
+    } catch (const ToolError& e) {
+        py_error = e.what();
+    }
+    for (const auto& b : host.backends()) {
+        json j = {{"name", b->name()}, {"version", b->version()}, {"file", b->file().string()}};
+        const auto describe = b->abi().describe();
+        if (auto* s = std::get_if<std::string>(&describe)) j["description"] = *s;
+        const auto hint = b->abi().install_hint();
+        sdk::ToolFacts facts;
+        if (py) {
+            try {
+                facts = tools.tool(*b, *py);
+            } catch (const BackendError& e) {
+                facts.problem = e.what();
+            }
+        } else {
+            facts.problem = py_error;
+        }
+        j["tool"] = {{"found", facts.found}, {"version", facts.version},
+                     {"command", py ? py->path + " " + facts.path : ""}};
+        if (!facts.found) {
+            j["tool"]["problem"] = facts.problem;
+            if (auto* s = std::get_if<std::string>(&hint)) j["tool"]["install_hint"] = *s;
+        }
+        out["backends"].push_back(j);
+        if (g.json) continue;
+        fmt::print("{} {}  {}\n", style.bold(b->name()), b->version(), style.dim(b->file().string()));
+        if (j.contains("description")) fmt::print("  {}\n", j["description"].get<std::string>());
+        if (facts.found)
+            fmt::print("  tool: {} {} ({} {})\n", style.green("found"), facts.version, py->path, facts.path);
+        else
+            fmt::print("  tool: {} {}\n  install: {}\n", style.red("not found:"), facts.problem,
+                       std::holds_alternative<std::string>(hint) ? std::get<std::string>(hint) : "?");
+    }
+    for (const auto& e : host.errors()) {
+        out["errors"].push_back({{"file", e.file.string()}, {"error", e.message}});
+        if (!g.json) fmt::print(stderr, "freezer: {} {}\n", style.yellow("warning:"), e.message);
+    }
+    for (const auto& s : host.shadowed())
+        if (!g.json) fmt::print("  (shadowed by an earlier plugin of the same name: {})\n", s.string());
+    if (g.json) {
+        fmt::print("{}\n", out.dump(2));
+    } else if (host.backends().empty()) {
+        fmt::print("freezer: no backend plugins found; searched: {}\n",
+                   fmt::join(out["search_path"].get<std::vector<std::string>>(), ", "));
+    }
+    return kOk;
+}
+
+int cmd_clean(const Globals& g, const std::vector<std::string>& sidecars, bool cache) {
+    const auto style = cli::make_style(g.color, stderr);
+    auto result = config::load_project(config_path(g));
+    if (!result.project) {
+        for (const auto& d : result.diagnostics) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
+        return kUsage;
+    }
+    const auto& project = *result.project;
+    const fs::path fz = project.dir / ".freezer";
+    std::error_code ec;
+    std::vector<std::string> names = sidecars;
+    if (names.empty())
+        for (const auto& s : project.sidecars) names.push_back(s.name);
+    for (const auto& name : names) {
+        if (!project.find(name)) {
+            fmt::print(stderr, "freezer: error: no sidecar named '{}'\n", name);
+            return kUsage;
+        }
+        // State first: without it nothing counts as built, whatever remains on disk.
+        for (const auto& e : fs::directory_iterator(fz / "state", ec))
+            if (e.path().filename().string().rfind(name + "@", 0) == 0) fs::remove(e.path(), ec);
+        fs::remove_all(fz / "stage" / name, ec);
+        fs::remove(fz / "logs" / (name + ".log"), ec);
+        fs::remove_all(project.output_dir / name, ec);
+        if (cache)
+            for (const auto& b : fs::directory_iterator(project.cache_dir / "backends", ec))
+                fs::remove_all(b.path() / name, ec);
+        if (!g.json) fmt::print("freezer: cleaned {}{}\n", name, cache ? " (with its backend caches)" : "");
+    }
+    (void)style;
+    return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    install_interrupt_handler();
+    CLI::App app{
+        "freezer: freezes Python sidecars (CLI tools, HTTP servers) into standalone executables\n"
+        "with interchangeable packagers, rebuilding only what changed.\n\n"
+        "  freezer build              build every sidecar in ./freezer.yaml that changed\n"
+        "  freezer build api --force  rebuild one sidecar from scratch\n"
+        "  freezer check              validate freezer.yaml and find each backend's tool\n"
+        "  freezer backends           list backend plugins and their tools\n",
+        "freezer"};
+    app.set_version_flag("--version", std::string("freezer ") + FREEZER_VERSION);
+    app.require_subcommand(1);
+    Globals g;
+    app.add_option("-C", g.directory, "Run as if started in DIR")->type_name("DIR");
+    app.add_option("--config", g.config, "Path of freezer.yaml (default: ./freezer.yaml)")
+        ->type_name("FILE");
+    app.add_option("--color", g.color, "Colour output: auto, always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    app.add_flag("--json", g.json, "Print a JSON report on stdout instead of text");
+    app.add_flag("-v,--verbose", g.verbose, "Say why each sidecar is rebuilt");
+
+    std::vector<std::string> sidecars;
+    bool force = false;
+    std::string backend;
+    auto* build = app.add_subcommand(
+        "build",
+        "Freeze the sidecars whose inputs, config or tools changed since their last good build.\n"
+        "Unchanged ones are skipped. Outputs go to dist/<sidecar>/; logs to .freezer/logs/.");
+    build->add_option("sidecars", sidecars, "Sidecars to build (default: all)")->type_name("SIDECAR");
+    build->add_flag("-f,--force", force,
+                    "Rebuild even if up to date, and drop the packager's cache (PyInstaller --clean)");
+    build->add_option("--backend", backend, "Use this packager instead of the configured one")
+        ->type_name("NAME");
+    build->fallthrough();
+
+    auto* check = app.add_subcommand(
+        "check", "Validate freezer.yaml and find every backend's tool, without building");
+    check->fallthrough();
+    auto* backends = app.add_subcommand(
+        "backends", "List the backend plugins found, their versions and whether their tools are installed");
+    backends->fallthrough();
+    bool clean_cache = false;
+    auto* clean = app.add_subcommand(
+        "clean", "Forget sidecars' builds: state, stage, logs and installed outputs");
+    clean->add_option("sidecars", sidecars, "Sidecars to clean (default: all)")->type_name("SIDECAR");
+    clean->add_flag("--cache", clean_cache, "Also drop their packager caches");
+    clean->fallthrough();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? kOk : kUsage;
+    }
+    try {
+        if (*build) return cmd_build(g, sidecars, force, backend);
+        if (*check) return cmd_check(g);
+        if (*backends) return cmd_backends(g);
+        if (*clean) return cmd_clean(g, sidecars, clean_cache);
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    } catch (const BackendError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kInternal;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "freezer: internal error: {}\n", e.what());
+        return kInternal;
+    }
+    return kUsage;
+}

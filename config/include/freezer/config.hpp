@@ -1,0 +1,111 @@
+// The typed model of freezer.yaml. Parsed once by load_project(); every value that can
+// be wrong keeps the file:line:column it came from so later checks (a missing entry
+// file, a backend's own options) can point at it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <freezer/backend.hpp>
+
+namespace freezer::config {
+
+using sdk::Diagnostic;
+using sdk::Location;
+
+struct Inputs {
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    Location where;
+};
+
+struct RunSmoke {
+    std::vector<std::string> args;
+    int expect_exit = 0;
+    std::string expect_stdout;  // regex (search), empty: not checked
+    std::string expect_stderr;
+    std::chrono::milliseconds timeout{30000};
+};
+
+struct HttpSmoke {
+    std::vector<std::string> args;  // "{port}" is replaced by a free port
+    std::string path = "/";
+    int expect_status = 200;
+    std::chrono::milliseconds startup_timeout{20000};
+    std::chrono::milliseconds grace{5000};  // for the process tree to exit after SIGTERM
+};
+
+struct Smoke {
+    std::optional<RunSmoke> run;
+    std::optional<HttpSmoke> http;
+    Location where;
+};
+
+struct DataEntry {
+    std::string src;   // relative to the sidecar root
+    std::string dest;  // folder inside the bundle
+    Location where;
+};
+
+struct Sidecar {
+    std::string name;
+    Location where;
+    std::string root = ".";  // relative to the project folder
+    Location root_where;
+    std::string entry;  // a script relative to root, or:
+    std::string module;
+    Location entry_where;
+    std::string backend;
+    Location backend_where;
+    std::string mode = "onefile";
+    Inputs inputs;
+    std::vector<std::string> hidden_imports;
+    std::vector<std::string> exclude_modules;
+    std::vector<DataEntry> data;
+    std::vector<std::pair<std::string, std::string>> env;  // sorted by name
+    std::map<std::string, sdk::Option> backends;  // options per backend name
+    Smoke smoke;
+};
+
+struct Project {
+    std::filesystem::path file;  // freezer.yaml, absolute
+    std::filesystem::path dir;   // its folder: every relative path is relative to it
+    int version = 1;
+    std::string python;  // as written (resolved by the core)
+    Location python_where;
+    int jobs = 0;  // 0: the number of CPUs
+    std::filesystem::path cache_dir;   // absolute
+    std::filesystem::path output_dir;  // absolute
+    std::optional<std::filesystem::path> tauri_dir;
+    std::vector<Sidecar> sidecars;
+
+    const Sidecar* find(const std::string& name) const;
+};
+
+struct LoadResult {
+    std::optional<Project> project;    // set when there are no errors
+    std::vector<Diagnostic> diagnostics;  // errors and warnings, in file order
+};
+
+// Reads and validates `file`. Never throws for bad input: every problem becomes a
+// Diagnostic with its location and key path, all of them at once.
+LoadResult load_project(const std::filesystem::path& file);
+LoadResult load_project_from_string(const std::string& text, const std::filesystem::path& file);
+
+// "file:line:column: error: sidecars.api.entry: message"
+std::string format_diagnostic(const Diagnostic& d);
+
+// The closest candidate by edit distance, or empty when none is close enough.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// "20s", "500ms", "2m", or a bare number of seconds.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+bool valid_sidecar_name(const std::string& name);
+
+}  // namespace freezer::config

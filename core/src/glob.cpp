@@ -1,0 +1,79 @@
+#include "glob.hpp"
+
+#include <fnmatch.h>
+
+namespace freezer {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view path) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const auto slash = path.find('/', start);
+        const auto end = slash == std::string_view::npos ? path.size() : slash;
+        if (end > start) out.push_back(path.substr(start, end - start));
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    return out;
+}
+
+bool segment_matches(const std::string& pattern, std::string_view name) {
+    if (pattern.find_first_of("*?[") == std::string::npos) return pattern == name;
+    const std::string n(name);
+    return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
+}
+
+// Matches pattern segments [pi..] against path segments [si..]. With `prefix`, it
+// succeeds as soon as the path is used up (the rest of the pattern may match deeper).
+bool match_from(const std::vector<std::string>& pat, std::size_t pi,
+                const std::vector<std::string_view>& path, std::size_t si) {
+    while (pi < pat.size()) {
+        if (pat[pi] == "**") {
+            if (pi + 1 == pat.size()) return true;
+            for (std::size_t k = si; k <= path.size(); ++k)
+                if (match_from(pat, pi + 1, path, k)) return true;
+            return false;
+        }
+        if (si == path.size() || !segment_matches(pat[pi], path[si])) return false;
+        ++pi;
+        ++si;
+    }
+    return si == path.size();
+}
+
+}  // namespace
+
+Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
+    for (auto s : split(pattern_)) segments_.emplace_back(s);
+}
+
+bool Glob::matches(std::string_view relative_path) const {
+    return match_from(segments_, 0, split(relative_path), 0);
+}
+
+bool Glob::covers_dir(std::string_view relative_dir) const {
+    if (segments_.size() < 2 || segments_.back() != "**") return false;
+    const std::vector<std::string> prefix(segments_.begin(), segments_.end() - 1);
+    return match_from(prefix, 0, split(relative_dir), 0);
+}
+
+GlobSet::GlobSet(const std::vector<std::string>& patterns) {
+    globs_.reserve(patterns.size());
+    for (const auto& p : patterns) globs_.emplace_back(p);
+}
+
+int GlobSet::match(std::string_view relative_path) const {
+    for (std::size_t i = 0; i < globs_.size(); ++i)
+        if (globs_[i].matches(relative_path)) return static_cast<int>(i);
+    return -1;
+}
+
+bool GlobSet::covers_dir(std::string_view relative_dir) const {
+    for (const auto& g : globs_)
+        if (g.covers_dir(relative_dir)) return true;
+    return false;
+}
+
+}  // namespace freezer

@@ -1,0 +1,31 @@
+// Installs a built artifact into dist/<sidecar>/ atomically: the new tree is moved
+// next to the old one and the two are swapped with renameat2(RENAME_EXCHANGE), so
+// there is never a moment without a complete output. The old tree is deleted after.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace freezer {
+
+struct InstallError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Installed {
+    std::filesystem::path dir;       // dist/<sidecar>
+    std::string executable;          // relative to dir
+    std::uint64_t size = 0;          // bytes, all files
+};
+
+// `artifact_dir` holds the build's result (or a single folder holding it). When
+// `executable` is empty, the one executable regular file at the top is used.
+Installed install_output(const std::filesystem::path& artifact_dir, std::string executable,
+                         const std::filesystem::path& target_dir);
+
+// Where the artifact really is (unwraps a single folder) and its executable.
+std::filesystem::path artifact_root(const std::filesystem::path& artifact_dir);
+std::string find_executable(const std::filesystem::path& root, const std::string& hint);
+
+}  // namespace freezer

@@ -1,0 +1,1 @@
+"""An example sidecar backend: a small JSON API on the standard library."""
