@@ -1,5 +1,8 @@
 #include "project_check.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include <fmt/format.h>
 
 namespace freezer {
@@ -47,6 +50,9 @@ std::vector<Diagnostic> check_backends(const config::Project& project, const Plu
             }
         }
     }
+    std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+    });
     return out;
 }
 

@@ -1,0 +1,175 @@
+#include <catch2/catch.hpp>
+
+#include <freezer/config.hpp>
+
+#include "test_support.hpp"
+
+using namespace freezer;
+using freezer::test::TempDir;
+using freezer::test::write;
+
+namespace {
+
+struct Loaded {
+    config::LoadResult result;
+    std::vector<std::string> errors;  // formatted, errors only
+};
+
+Loaded load(const TempDir& dir, const std::string& yaml) {
+    write(dir / "freezer.yaml", yaml);
+    Loaded l{config::load_project(dir / "freezer.yaml"), {}};
+    for (const auto& d : l.result.diagnostics)
+        if (d.severity == sdk::Diagnostic::Severity::error)
+            l.errors.push_back(config::format_diagnostic(d));
+    return l;
+}
+
+void project_files(const TempDir& dir) {
+    write(dir / "src/main.py", "print('hi')\n");
+    write(dir / "src/pkg/__init__.py", "");
+    write(dir / "src/data.json", "{}");
+}
+
+}  // namespace
+
+TEST_CASE("a valid config loads with defaults applied", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(version: 1
+sidecars:
+  api:
+    root: src
+    entry: main.py
+    hidden_imports: [x.y]
+    data:
+      - {src: data.json, dest: app}
+  cli:
+    root: src
+    module: pkg
+    mode: onedir
+    backends:
+      pyinstaller: {strip: true}
+)");
+    REQUIRE(l.errors.empty());
+    const auto& p = *l.result.project;
+    REQUIRE(p.sidecars.size() == 2);
+    const auto* api = p.find("api");
+    REQUIRE(api);
+    CHECK(api->backend == "pyinstaller");
+    CHECK(api->mode == "onefile");
+    CHECK(api->inputs.include.front() == "**/*.py");
+    CHECK(api->data.at(0).dest == "app");
+    CHECK(p.output_dir == dir.path() / "dist");
+    CHECK(p.find("cli")->module == "pkg");
+    CHECK(p.find("cli")->backends.at("pyinstaller").find("strip")->scalar == "true");
+}
+
+TEST_CASE("a YAML syntax error names file, line and column", "[config]") {
+    TempDir dir;
+    auto l = load(dir, "sidecars:\n  api: {root: src\n  cli: [\n");
+    REQUIRE(l.errors.size() == 1);
+    CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:") && Catch::Contains("YAML syntax error"));
+    CHECK(l.result.diagnostics[0].where.line >= 2);
+    CHECK_FALSE(l.result.project);
+}
+
+TEST_CASE("every error is reported at once, each with its location and key path", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(version: 1
+jobs: many
+sidecars:
+  api:
+    root: src
+    entyr: main.py
+    mode: fat
+  cli:
+    root: src
+    entry: missing.py
+    hidden_imports: notalist
+)");
+    REQUIRE_FALSE(l.result.project);
+    // jobs, the unknown key, the missing entry of api, the mode, missing.py, hidden_imports
+    CHECK(l.errors.size() == 6);
+    const auto all = [&] {
+        std::string s;
+        for (const auto& e : l.errors) s += e + "\n";
+        return s;
+    }();
+    CHECK_THAT(all, Catch::Contains("freezer.yaml:2:7: error: jobs: expected a whole number"));
+    CHECK_THAT(all, Catch::Contains("freezer.yaml:6:5: error: sidecars.api.entyr: unknown key 'entyr'; did you mean 'entry'?"));
+    CHECK_THAT(all, Catch::Contains("sidecars.api: missing 'entry' (a script) or 'module'"));
+    CHECK_THAT(all, Catch::Contains("freezer.yaml:7:11: error: sidecars.api.mode: 'fat' is not a mode"));
+    CHECK_THAT(all, Catch::Contains("freezer.yaml:10:12: error: sidecars.cli.entry: entry file"));
+    CHECK_THAT(all, Catch::Contains("freezer.yaml:11:21: error: sidecars.cli.hidden_imports: expected a list of strings"));
+}
+
+TEST_CASE("wrong types are errors with the key path", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(sidecars:
+  api:
+    root: src
+    entry: main.py
+    smoke:
+      http: {path: health, expect_status: "ok", startup_timeout: soon}
+)");
+    REQUIRE(l.errors.size() == 3);
+    CHECK_THAT(l.errors[0], Catch::Contains("sidecars.api.smoke.http.path: must start with '/'"));
+    CHECK_THAT(l.errors[1], Catch::Contains("sidecars.api.smoke.http.expect_status: expected a whole number from 100 to 599"));
+    CHECK_THAT(l.errors[2], Catch::Contains("sidecars.api.smoke.http.startup_timeout: expected a duration"));
+}
+
+TEST_CASE("unknown top-level keys are rejected with a suggestion", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, "sidecar:\n  api: {root: src, entry: main.py}\n");
+    REQUIRE(l.errors.size() == 2);
+    CHECK_THAT(l.errors[0], Catch::Contains("1:1: error: sidecar: unknown key 'sidecar'; did you mean 'sidecars'?"));
+    CHECK_THAT(l.errors[1], Catch::Contains("missing 'sidecars:'"));
+}
+
+TEST_CASE("sidecar name clashes are errors", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    SECTION("the same name twice") {
+        auto l = load(dir, "sidecars:\n  api: {root: src, entry: main.py}\n  api: {root: src, entry: main.py}\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("3:3: error: sidecars.api: duplicate key 'api'"));
+    }
+    SECTION("names equal but for case share one output folder on macOS and Windows") {
+        auto l = load(dir, "sidecars:\n  api: {root: src, entry: main.py}\n  API: {root: src, entry: main.py}\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("sidecars.API: sidecar 'API' clashes with 'api'"));
+    }
+    SECTION("names that are not file names") {
+        auto l = load(dir, "sidecars:\n  ../evil: {root: src, entry: main.py}\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("is not a valid sidecar name"));
+    }
+}
+
+TEST_CASE("paths must stay inside the project", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, "sidecars:\n  api: {root: ../src, entry: main.py}\n");
+    REQUIRE_FALSE(l.errors.empty());
+    CHECK_THAT(l.errors[0], Catch::Contains("sidecars.api.root: must be a relative path inside the project"));
+}
+
+TEST_CASE("a missing config file says how to make one", "[config]") {
+    TempDir dir;
+    const auto r = config::load_project(dir / "nope.yaml");
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK_THAT(config::format_diagnostic(r.diagnostics[0]), Catch::Contains("cannot read the file"));
+}
+
+TEST_CASE("durations and suggestions", "[config]") {
+    CHECK(config::parse_duration("20s")->count() == 20000);
+    CHECK(config::parse_duration("500ms")->count() == 500);
+    CHECK(config::parse_duration("2m")->count() == 120000);
+    CHECK(config::parse_duration("3")->count() == 3000);
+    CHECK_FALSE(config::parse_duration("soon"));
+    CHECK(config::did_you_mean("pyinstaler", {"pyinstaller", "nuitka"}) == "pyinstaller");
+    CHECK(config::did_you_mean("zzz", {"pyinstaller", "nuitka"}).empty());
+}

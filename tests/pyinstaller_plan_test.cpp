@@ -1,0 +1,177 @@
+// Golden tests of the PyInstaller plugin's plans: the exact argv it asks the core to run.
+#include <catch2/catch.hpp>
+
+#include "plugin_host.hpp"
+
+using namespace freezer;
+using Args = std::vector<std::string>;
+
+namespace {
+
+std::shared_ptr<LoadedBackend> plugin() {
+    static auto b = load_plugin(std::filesystem::path(FREEZER_PLUGIN_DIR) / "freezer-backend-pyinstaller.so").backend;
+    REQUIRE(b);
+    return b;
+}
+
+sdk::Option scalar(std::string v) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::scalar;
+    o.scalar = std::move(v);
+    return o;
+}
+
+sdk::Option list(std::vector<std::string> items) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::list;
+    for (auto& i : items) o.items.push_back(scalar(i));
+    return o;
+}
+
+sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::map;
+    o.entries = std::move(entries);
+    return o;
+}
+
+sdk::PlanRequest request() {
+    sdk::PlanRequest rq;
+    rq.sidecar = "api";
+    rq.entry = "run_api.py";
+    rq.mode = "onefile";
+    rq.stage_dir = "/p/.freezer/stage/api";
+    rq.work_dir = "/p/.freezer/cache/backends/pyinstaller/api";
+    rq.cache_dir = "/p/.freezer/cache/backends/pyinstaller";
+    rq.out_dir = "/p/.freezer/tmp/api";
+    rq.python = "/p/.venv/bin/python";
+    rq.tool = {true, "-m PyInstaller", "6.22.3", {}, ""};
+    return rq;
+}
+
+sdk::Plan plan(const sdk::PlanRequest& rq) {
+    auto b = plugin();
+    return unwrap(*b, "plan", b->abi().plan(rq));
+}
+
+const Args kCommon = {"/p/.venv/bin/python", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+                      "--distpath", "/p/.freezer/tmp/api", "--workpath",
+                      "/p/.freezer/cache/backends/pyinstaller/api"};
+
+Args with_common(const Args& rest, bool clean = false) {
+    Args a = kCommon;
+    if (clean) a.push_back("--clean");
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("pyinstaller: onefile script with imports, excludes and data", "[plan][pyinstaller]") {
+    auto rq = request();
+    rq.hidden_imports = {"app.services.upper"};
+    rq.exclude_modules = {"tkinter", "matplotlib"};
+    rq.data = {{"app/services.json", "app"}};
+    rq.env = {{"APP_MODE", "prod"}};
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 1);
+    const auto& s = p.steps[0];
+    CHECK(s.argv == with_common({"--name", "api", "--onefile", "--specpath",
+                                 "/p/.freezer/cache/backends/pyinstaller/api", "--paths",
+                                 "/p/.freezer/stage/api", "--hidden-import", "app.services.upper",
+                                 "--exclude-module", "tkinter", "--exclude-module", "matplotlib",
+                                 "--add-data", "/p/.freezer/stage/api/app/services.json:app",
+                                 "/p/.freezer/stage/api/run_api.py"}));
+    CHECK(s.cwd == "/p/.freezer/stage/api");
+    CHECK(s.env == std::vector<std::pair<std::string, std::string>>{
+                       {"APP_MODE", "prod"},
+                       {"PYINSTALLER_CONFIG_DIR", "/p/.freezer/cache/backends/pyinstaller/config"}});
+    CHECK(p.artifact_dir == "/p/.freezer/tmp/api");
+    CHECK(p.executable == "api");
+}
+
+TEST_CASE("pyinstaller: --force adds --clean, nothing else does", "[plan][pyinstaller]") {
+    auto rq = request();
+    const auto plain = plan(rq).steps[0].argv;
+    CHECK(std::count(plain.begin(), plain.end(), "--clean") == 0);
+    rq.clean = true;
+    const auto argv = plan(rq).steps[0].argv;
+    CHECK(Args(argv.begin(), argv.begin() + 11) == with_common({}, true));
+}
+
+TEST_CASE("pyinstaller: onedir module gets a launcher script", "[plan][pyinstaller]") {
+    auto rq = request();
+    rq.sidecar = "cli";
+    rq.entry.clear();
+    rq.module = "greeter";
+    rq.mode = "onedir";
+    rq.work_dir = "/p/w/cli";
+    rq.out_dir = "/p/o";
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 2);
+    CHECK(p.steps[0].kind == sdk::Step::Kind::write_file);
+    CHECK(p.steps[0].path == "/p/w/cli/launch_cli.py");
+    CHECK(p.steps[0].content ==
+          "import runpy\nrunpy.run_module(\"greeter\", run_name=\"__main__\", alter_sys=True)\n");
+    CHECK(p.steps[1].argv ==
+          Args{"/p/.venv/bin/python", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+               "--distpath", "/p/o", "--workpath", "/p/w/cli", "--name", "cli", "--onedir",
+               "--specpath", "/p/w/cli", "--paths", "/p/.freezer/stage/api", "--hidden-import",
+               "greeter", "--hidden-import", "greeter.__main__", "/p/w/cli/launch_cli.py"});
+    CHECK(p.executable == "cli");
+}
+
+TEST_CASE("pyinstaller: every option maps to its flag", "[plan][pyinstaller]") {
+    auto rq = request();
+    rq.options = map({{"strip", scalar("true")},
+                      {"optimize", scalar("2")},
+                      {"collect_submodules", list({"pydantic"})},
+                      {"paths", list({"vendor"})},
+                      {"extra_args", list({"--noupx"})}});
+    const auto argv = plan(rq).steps[0].argv;
+    CHECK(argv == with_common({"--name", "api", "--onefile", "--specpath",
+                               "/p/.freezer/cache/backends/pyinstaller/api", "--paths",
+                               "/p/.freezer/stage/api", "--paths", "/p/.freezer/stage/api/vendor",
+                               "--collect-submodules", "pydantic", "--strip", "--optimize", "2",
+                               "--noupx", "/p/.freezer/stage/api/run_api.py"}));
+}
+
+TEST_CASE("pyinstaller: spec mode passes only what PyInstaller accepts with a spec", "[plan][pyinstaller]") {
+    auto rq = request();
+    rq.options = map({{"spec", scalar("api.spec")}});
+    rq.clean = true;
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].argv == with_common({"/p/.freezer/stage/api/api.spec"}, true));
+    CHECK(p.executable.empty());  // the spec names it; the core finds it
+    auto b = plugin();
+    const auto extra = std::get<std::vector<sdk::ExtraInput>>(b->abi().extra_inputs(rq.options));
+    REQUIRE(extra.size() == 1);
+    CHECK(extra[0].path == "api.spec");
+    CHECK(extra[0].warn_if_uncommitted);
+}
+
+TEST_CASE("pyinstaller: options are validated", "[plan][pyinstaller]") {
+    auto b = plugin();
+    auto check = [&](sdk::Option o) { return std::get<std::vector<sdk::Diagnostic>>(b->abi().validate(o)); };
+    CHECK(check(sdk::Option{}).empty());
+    CHECK(check(map({{"strip", scalar("false")}, {"optimize", scalar("1")}})).empty());
+    auto d = check(map({{"strip", scalar("maybe")}, {"optimise", scalar("1")}}));
+    REQUIRE(d.size() == 2);
+    CHECK_THAT(d[0].message, Catch::Contains("expected true or false"));
+    CHECK_THAT(d[1].message, Catch::Contains("unknown PyInstaller option 'optimise'"));
+    d = check(map({{"spec", scalar("api.spec")}, {"strip", scalar("true")}}));
+    REQUIRE(d.size() == 1);
+    CHECK_THAT(d[0].message, Catch::Contains("cannot be combined with 'spec'"));
+}
+
+TEST_CASE("pyinstaller: probe output is parsed", "[plan][pyinstaller]") {
+    auto b = plugin();
+    auto facts = std::get<sdk::ToolFacts>(b->abi().parse_probe({0, "6.22.3\n/p/.venv/lib/python3.11/site-packages\n", ""}));
+    CHECK(facts.found);
+    CHECK(facts.version == "6.22.3");
+    CHECK(facts.fingerprint == std::vector<std::string>{"/p/.venv/lib/python3.11/site-packages"});
+    facts = std::get<sdk::ToolFacts>(b->abi().parse_probe({1, "", "ModuleNotFoundError: No module named 'PyInstaller'"}));
+    CHECK_FALSE(facts.found);
+    CHECK_THAT(facts.problem, Catch::Contains("not installed"));
+}
