@@ -1,2 +1,320 @@
+// End to end: the real `freezer` binary, the real PyInstaller plugin and PyInstaller
+// itself, on a scratch copy of examples/.
 #include <catch2/catch.hpp>
-TEST_CASE("placeholder") {}
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "test_support.hpp"
+
+using namespace freezer;
+using freezer::test::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const fs::path kExamples = fs::path(FREEZER_SOURCE_DIR) / "examples";
+
+struct Run {
+    int code;
+    std::string out, err;
+    json report;  // when --json
+};
+
+Run run_freezer(const fs::path& project, std::vector<std::string> args) {
+    ProcessSpec spec;
+    spec.argv = {FREEZER_BIN, "-C", project.string()};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.capture = true;
+    spec.timeout = 10min;
+    spec.env = environment_with({{"NO_COLOR", "1"}});
+    auto r = run_process(spec);
+    Run out{r.exit_code, r.out, r.err, {}};
+    if (std::find(args.begin(), args.end(), "--json") != args.end())
+        out.report = json::parse(r.out, nullptr, false);
+    INFO("freezer " << args.front() << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    return out;
+}
+
+std::string status_of(const Run& r, const std::string& sidecar) {
+    for (const auto& s : r.report.at("sidecars"))
+        if (s.at("sidecar") == sidecar) return s.at("status");
+    return "absent";
+}
+
+// A scratch copy of examples/ whose freezer.yaml uses the test venv's interpreter.
+struct Project {
+    TempDir dir;
+    Project() {
+        fs::copy(kExamples / "api", dir / "api", fs::copy_options::recursive);
+        fs::copy(kExamples / "cli", dir / "cli", fs::copy_options::recursive);
+        auto yaml = freezer::test::read(kExamples / "freezer.yaml");
+        yaml = std::regex_replace(yaml, std::regex("python: [^\n]*"),
+                                  std::string("python: ") + FREEZER_TEST_PYTHON);
+        freezer::test::write(dir / "freezer.yaml", yaml);
+    }
+    fs::path operator/(const std::string& rel) const { return dir / rel; }
+};
+
+ProcessResult run_binary(const fs::path& exe, std::vector<std::string> args) {
+    ProcessSpec spec;
+    spec.argv = {exe.string()};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.capture = true;
+    spec.timeout = 60s;
+    return run_process(spec);
+}
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// Starts the frozen HTTP sidecar, asks it for /api/health and stops it.
+std::string query_api(const fs::path& exe) {
+    const int port = free_port();
+    ProcessSpec spec;
+    spec.argv = {"sh", "-c",
+                 fmt::format("{} --port {} & pid=$!; for i in $(seq 1 100); do "
+                             "out=$(curl -sf http://127.0.0.1:{}/api/health) && break; sleep 0.1; done; "
+                             "kill $pid; wait $pid; echo \"$out\"",
+                             exe.string(), port, port)};
+    spec.capture = true;
+    spec.timeout = 60s;
+    return run_process(spec).out;
+}
+
+}  // namespace
+
+TEST_CASE("freezer build freezes the examples, skips them when unchanged, rebuilds only what changed",
+          "[integration]") {
+    Project p;
+
+    // 1. First build: both frozen, both run.
+    auto first = run_freezer(p.dir.path(), {"build", "--json"});
+    REQUIRE(first.code == 0);
+    CHECK(status_of(first, "api") == "built");
+    CHECK(status_of(first, "cli") == "built");
+    for (const auto& s : first.report["sidecars"]) {
+        CHECK(s["key"].get<std::string>().size() == 32);
+        CHECK(s["peak_rss_kb"].get<long>() > 0);
+        CHECK(s["cpu_ms"].get<long>() > 0);
+        CHECK(s["size"].get<std::uint64_t>() > 0);
+        CHECK(fs::exists(s["artifact"].get<std::string>()));
+    }
+    CHECK(fs::file_size(p / "dist/api/api") == first.report["sidecars"][0]["size"].get<std::uint64_t>());
+    auto cli = run_binary(p / "dist/cli/cli", {"--version"});
+    CHECK(cli.exit_code == 0);
+    CHECK(cli.out == "greeter 1.2.0\n");
+    CHECK(fs::is_directory(p / "dist/cli/_internal"));  // onedir
+    CHECK_THAT(query_api(p / "dist/api/api"), Catch::Contains("\"status\": \"ok\"") &&
+                                                  Catch::Contains("\"frozen\": true"));
+    CHECK(fs::exists(p / ".freezer/logs/api.log"));
+    CHECK(fs::is_directory(p / ".freezer/cache/backends/pyinstaller/api"));  // --workpath kept
+
+    // 2. Nothing changed: both skipped, with one line each.
+    auto second = run_freezer(p.dir.path(), {"build"});
+    CHECK(second.code == 0);
+    CHECK_THAT(second.out, Catch::Contains("api (pyinstaller) up to date, skipped") &&
+                               Catch::Contains("cli (pyinstaller) up to date, skipped") &&
+                               Catch::Contains("0 built, 2 skipped, 0 failed"));
+
+    // 3. A touch that changes no content is not a change.
+    {
+        const auto f = p / "api/app/server.py";
+        fs::last_write_time(f, fs::file_time_type::clock::now());
+        auto touched = run_freezer(p.dir.path(), {"build", "--json"});
+        CHECK(status_of(touched, "api") == "skipped");
+    }
+
+    // 4. An edit to one sidecar's file rebuilds that sidecar only, and says why.
+    {
+        std::ofstream(p / "api/app/services/upper.py", std::ios::app) << "# edited\n";
+        auto edited = run_freezer(p.dir.path(), {"build", "--json", "-v"});
+        CHECK(edited.code == 0);
+        CHECK(status_of(edited, "api") == "built");
+        CHECK(status_of(edited, "cli") == "skipped");
+        CHECK(edited.report["sidecars"][0]["reason"] == "modified app/services/upper.py");
+    }
+
+    // 5. --force rebuilds even though nothing changed.
+    {
+        auto forced = run_freezer(p.dir.path(), {"build", "cli", "--force", "--json"});
+        CHECK(forced.code == 0);
+        CHECK(status_of(forced, "cli") == "built");
+        CHECK(status_of(forced, "api") == "absent");  // only what was asked for
+        CHECK(forced.report["sidecars"][0]["reason"] == "--force");
+        CHECK_THAT(freezer::test::read(p / ".freezer/logs/cli.log"), Catch::Contains("--clean"));
+    }
+
+    // 6. A failing build keeps the old binary and the old state.
+    {
+        const auto state_before = freezer::test::read(p / ".freezer/state/api@pyinstaller.json");
+        const auto entry = p / "api/run_api.py";
+        const auto good = freezer::test::read(entry);
+        freezer::test::write(entry, good + "\ndef broken(:\n");
+        auto failed = run_freezer(p.dir.path(), {"build", "--json"});
+        CHECK(failed.code == 1);
+        CHECK(status_of(failed, "api") == "failed");
+        CHECK(status_of(failed, "cli") == "skipped");
+        CHECK_FALSE(failed.report["sidecars"][0]["log_tail"].empty());
+        CHECK(freezer::test::read(p / ".freezer/state/api@pyinstaller.json") == state_before);
+        CHECK_THAT(query_api(p / "dist/api/api"), Catch::Contains("\"status\": \"ok\""));
+        auto text = run_freezer(p.dir.path(), {"build", "api"});
+        CHECK(text.code == 1);
+        CHECK_THAT(text.out, Catch::Contains("api (pyinstaller) FAILED") &&
+                                 Catch::Contains("lines of " + (p / ".freezer/logs/api.log").string()));
+        // Putting the file back is a return to the last good build: nothing to do.
+        freezer::test::write(entry, good);
+        auto reverted = run_freezer(p.dir.path(), {"build", "--json"});
+        CHECK(reverted.code == 0);
+        CHECK(status_of(reverted, "api") == "skipped");
+    }
+
+    // 7. A deleted or modified output is noticed and rebuilt.
+    {
+        fs::remove(p / "dist/cli/cli");
+        auto repaired = run_freezer(p.dir.path(), {"build", "--json"});
+        CHECK(status_of(repaired, "cli") == "built");
+        CHECK_THAT(repaired.report["sidecars"][1]["reason"].get<std::string>(),
+                   Catch::Contains("missing or was modified"));
+        CHECK(run_binary(p / "dist/cli/cli", {"Ada"}).out == "Hello, Ada!\n");
+    }
+}
+
+TEST_CASE("bad input: clear errors, right exit codes, nothing built", "[integration]") {
+    Project p;
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    auto with = [&](const std::string& from, const std::string& to) {
+        freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex(from), to));
+    };
+
+    SECTION("a YAML syntax error") {
+        freezer::test::write(p / "freezer.yaml", yaml + "\n  bad: [unclosed\n");
+        auto r = run_freezer(p.dir.path(), {"build"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("freezer.yaml:") && Catch::Contains("YAML syntax error") &&
+                              Catch::Contains("nothing was built"));
+    }
+    SECTION("a missing entry file") {
+        with("entry: run_api.py", "entry: missing.py");
+        auto r = run_freezer(p.dir.path(), {"build"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("sidecars.api.entry: entry file") && Catch::Contains("missing.py"));
+    }
+    SECTION("an unknown backend") {
+        with("backend: pyinstaller", "backend: pyinstaler");
+        auto r = run_freezer(p.dir.path(), {"build"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("unknown backend 'pyinstaler'; did you mean 'pyinstaller'?"));
+    }
+    SECTION("an unknown --backend") {
+        auto r = run_freezer(p.dir.path(), {"build", "--backend", "nope"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("unknown backend 'nope'") && Catch::Contains("known: pyinstaller"));
+    }
+    SECTION("an interpreter that does not exist") {
+        with("python: [^\n]*", "python: /nonexistent/python");
+        auto r = run_freezer(p.dir.path(), {"build"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("interpreter '/nonexistent/python' not found"));
+    }
+    SECTION("PyInstaller not installed for the interpreter") {
+        with("python: [^\n]*", "python: /usr/bin/python3");
+        auto r = run_freezer(p.dir.path(), {"build"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("PyInstaller is not installed") &&
+                              Catch::Contains("pip install pyinstaller==6.22.3"));
+        auto check = run_freezer(p.dir.path(), {"check"});
+        CHECK(check.code == 2);
+        CHECK_THAT(check.err, Catch::Contains("how to fix"));
+    }
+    SECTION("an unknown sidecar on the command line") {
+        auto r = run_freezer(p.dir.path(), {"build", "apj"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("no sidecar named 'apj'") && Catch::Contains("did you mean 'api'?"));
+    }
+    SECTION("an output folder that cannot be written") {
+        freezer::test::write(p / "blocked", "a file where the output folder should be");
+        freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex("defaults:"),
+                                                                    "output: {dir: blocked/dist}\ndefaults:"));
+        auto r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+        CHECK(r.code == 1);
+        CHECK(status_of(r, "cli") == "failed");
+        CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(), Catch::Contains("blocked"));
+        CHECK_FALSE(fs::exists(p / ".freezer/state/cli@pyinstaller.json"));
+    }
+    SECTION("an input glob that matches nothing is a warning") {
+        with("    module: greeter", "    module: greeter\n    inputs: {include: [\"**/*.py\", \"*.toml\"]}");
+        auto r = run_freezer(p.dir.path(), {"check"});
+        CHECK(r.code == 0);
+        auto b = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+        CHECK(b.code == 0);
+        CHECK_THAT(b.err, Catch::Contains("warning:") && Catch::Contains("'*.toml' matches no file"));
+    }
+    CHECK_FALSE(fs::exists(p / "dist/api"));
+}
+
+TEST_CASE("Ctrl-C stops the build, kills the packager and leaves state and outputs alone",
+          "[integration]") {
+    Project p;
+    ProcessSpec spec;
+    spec.argv = {"sh", "-c",
+                 fmt::format("{} -C {} build api & pid=$!; sleep 3; kill -INT $pid; wait $pid; echo rc=$?",
+                             FREEZER_BIN, p.dir.path().string())};
+    spec.capture = true;
+    spec.timeout = 120s;
+    const auto r = run_process(spec);
+    INFO(r.out << r.err);
+    CHECK_THAT(r.out, Catch::Contains("rc=130"));
+    CHECK_FALSE(fs::exists(p / "dist/api"));
+    CHECK_FALSE(fs::exists(p / ".freezer/state/api@pyinstaller.json"));
+    // No PyInstaller left running for this project.
+    ProcessSpec ps;
+    ps.argv = {"sh", "-c", "ps -eo args | grep -c '[P]yInstaller.*" + p.dir.path().string() + "' || true"};
+    ps.capture = true;
+    CHECK(run_process(ps).out == "0\n");
+}
+
+TEST_CASE("spec mode builds from a .spec file and tracks its content", "[integration]") {
+    Project p;
+    freezer::test::write(p / "cli/greeter.spec", R"(a = Analysis(['greeter/__main__.py'], pathex=['.'])
+pyz = PYZ(a.pure)
+exe = EXE(pyz, a.scripts, a.binaries, a.datas, name='greeter', console=True)
+)");
+    freezer::test::write(p / "freezer.yaml", R"(python: )" + std::string(FREEZER_TEST_PYTHON) + R"(
+sidecars:
+  cli:
+    root: cli
+    module: greeter
+    backends:
+      pyinstaller: {spec: greeter.spec}
+)");
+    auto r = run_freezer(p.dir.path(), {"build", "--json"});
+    REQUIRE(r.code == 0);
+    CHECK(status_of(r, "cli") == "built");
+    CHECK(run_binary(p / "dist/cli/greeter", {"--version"}).out == "greeter 1.2.0\n");
+    std::ofstream(p / "cli/greeter.spec", std::ios::app) << "# a comment changes the key\n";
+    auto again = run_freezer(p.dir.path(), {"build", "--json"});
+    CHECK(status_of(again, "cli") == "built");
+    CHECK(again.report["sidecars"][0]["reason"] == "modified greeter.spec");
+}
