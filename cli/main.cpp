@@ -86,6 +86,27 @@ void print_plugin_errors(const PluginHost& host, cli::Style style) {
         fmt::print(stderr, "freezer: {} {}\n", style.yellow("warning:"), e.message);
 }
 
+// Generated folders belong in .gitignore; say so once something was generated. Asked
+// only after a build, never on the no-change path.
+void warn_if_not_ignored(const config::Project& project, Reporter& reporter) {
+    std::vector<std::string> missing;
+    for (const auto& dir : {project.dir / ".freezer", project.output_dir}) {
+        ProcessSpec git;
+        git.argv = {"git", "check-ignore", "-q", dir.string()};
+        git.cwd = project.dir.string();
+        git.capture = true;
+        git.timeout = std::chrono::seconds(10);
+        const auto r = run_process(git);
+        if (r.started && r.exit_code == 1)  // 1: inside a repository and not ignored
+            missing.push_back(fs::relative(dir, project.dir).string() + "/");
+    }
+    if (!missing.empty())
+        reporter.warning(fmt::format("{} {} not in .gitignore: generated files should stay out of git "
+                                     "(add: {})",
+                                     fmt::join(missing, " and "), missing.size() == 1 ? "is" : "are",
+                                     fmt::join(missing, " ")));
+}
+
 int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool force,
               const std::string& backend) {
     const auto style = cli::make_style(g.color, stdout);
@@ -110,6 +131,8 @@ int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool f
     }
     const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
+    if (std::any_of(results.begin(), results.end(), [](const auto& r) { return r.status == Status::built; }))
+        warn_if_not_ignored(*project, reporter);
     const bool failed = std::any_of(results.begin(), results.end(),
                                     [](const auto& r) { return r.status == Status::failed; });
     const int code = interrupt_requested() ? kInterrupted : failed ? kFailed : kOk;

@@ -309,12 +309,21 @@ sidecars:
     backends:
       pyinstaller: {spec: greeter.spec}
 )");
+    ProcessSpec git;
+    git.argv = {"sh", "-c", "git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm init"};
+    git.cwd = p.dir.path().string();
+    REQUIRE(run_process(git).ok());
     auto r = run_freezer(p.dir.path(), {"build", "--json"});
     REQUIRE(r.code == 0);
     CHECK(status_of(r, "cli") == "built");
     CHECK(run_binary(p / "dist/cli/greeter", {"--version"}).out == "greeter 1.2.0\n");
+    CHECK_THAT(r.err, Catch::Contains(".freezer/ and dist/ are not in .gitignore"));
+    CHECK_THAT(r.err, !Catch::Contains("uncommitted"));
     std::ofstream(p / "cli/greeter.spec", std::ios::app) << "# a comment changes the key\n";
+    freezer::test::write(p / ".gitignore", ".freezer/\ndist/\n");
     auto again = run_freezer(p.dir.path(), {"build", "--json"});
     CHECK(status_of(again, "cli") == "built");
     CHECK(again.report["sidecars"][0]["reason"] == "modified greeter.spec");
+    CHECK_THAT(again.err, Catch::Contains("greeter.spec has uncommitted changes"));
+    CHECK_THAT(again.err, !Catch::Contains("gitignore"));
 }

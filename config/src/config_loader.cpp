@@ -503,7 +503,7 @@ LoadResult load_project(const fs::path& file) {
         result.diagnostics.push_back({Diagnostic::Severity::error,
                                       {file.string(), 0, 0},
                                       "",
-                                      "cannot read the file (does it exist? run 'freezer init' "
+                                      "cannot read the file (does it exist? start from config/examples/minimal.yaml "
                                       "or pass --config FILE / -C DIR)"});
         return result;
     }
