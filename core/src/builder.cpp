@@ -208,14 +208,16 @@ Evaluation Builder::evaluate(const config::Sidecar& sc, const std::string& backe
         throw SetupError(fmt::format("{}: input '{}' does not exist under {}", sc.name, m,
                                      root.string()));
 
-    const std::string rel_root = fs::path(sc.root).lexically_normal().generic_string();
+    const std::string rel_root = fs::path(sc.root).lexically_normal().generic_string() + "/";
+    const std::string root_str = root.string();
     ev.inputs.reserve(scan.files.size());
+    std::string key;
     for (const auto& f : scan.files) {
-        const auto abs = root / f.path;
-        const auto h = stat_cache_.hash(rel_root + "/" + f.path, abs, f.stat);
+        key.assign(rel_root).append(f.path);
+        const auto h = stat_cache_.hash(key, root_str, f.path, f.stat);
         if (!h)
-            throw SetupError(fmt::format("{}: cannot read input {}: {}", sc.name, abs.string(),
-                                         std::strerror(errno)));
+            throw SetupError(fmt::format("{}: cannot read input {}: {}", sc.name,
+                                         (root / f.path).string(), std::strerror(errno)));
         ev.inputs.push_back({f.path, *h});
     }
 

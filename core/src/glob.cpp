@@ -8,6 +8,26 @@ namespace {
 
 std::vector<std::string_view> split(std::string_view path) {
     std::vector<std::string_view> out;
+    split_path(path, out);
+    return out;
+}
+
+bool segment_matches(const std::string& pattern, std::string_view name) {
+    const auto wild = pattern.find_first_of("*?[");
+    if (wild == std::string::npos) return pattern == name;
+    // Fast path for the common "*.py": a star, then a literal suffix.
+    if (wild == 0 && pattern.find_first_of("*?[", 1) == std::string::npos) {
+        const std::string_view suffix = std::string_view(pattern).substr(1);
+        return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+    }
+    const std::string n(name);
+    return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
+}
+
+}  // namespace
+
+void split_path(std::string_view path, std::vector<std::string_view>& out) {
+    out.clear();
     std::size_t start = 0;
     while (start <= path.size()) {
         const auto slash = path.find('/', start);
@@ -16,14 +36,9 @@ std::vector<std::string_view> split(std::string_view path) {
         if (slash == std::string_view::npos) break;
         start = slash + 1;
     }
-    return out;
 }
 
-bool segment_matches(const std::string& pattern, std::string_view name) {
-    if (pattern.find_first_of("*?[") == std::string::npos) return pattern == name;
-    const std::string n(name);
-    return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
-}
+namespace {
 
 // Matches pattern segments [pi..] against path segments [si..]. With `prefix`, it
 // succeeds as soon as the path is used up (the rest of the pattern may match deeper).
@@ -32,6 +47,9 @@ bool match_from(const std::vector<std::string>& pat, std::size_t pi,
     while (pi < pat.size()) {
         if (pat[pi] == "**") {
             if (pi + 1 == pat.size()) return true;
+            // "**/<last>": only the path's last segment can match <last>.
+            if (pi + 2 == pat.size())
+                return si < path.size() && segment_matches(pat[pi + 1], path.back());
             for (std::size_t k = si; k <= path.size(); ++k)
                 if (match_from(pat, pi + 1, path, k)) return true;
             return false;
@@ -53,6 +71,10 @@ bool Glob::matches(std::string_view relative_path) const {
     return match_from(segments_, 0, split(relative_path), 0);
 }
 
+bool Glob::matches(const std::vector<std::string_view>& segments) const {
+    return match_from(segments_, 0, segments, 0);
+}
+
 bool Glob::covers_dir(std::string_view relative_dir) const {
     if (segments_.size() < 2 || segments_.back() != "**") return false;
     const std::vector<std::string> prefix(segments_.begin(), segments_.end() - 1);
@@ -64,9 +86,11 @@ GlobSet::GlobSet(const std::vector<std::string>& patterns) {
     for (const auto& p : patterns) globs_.emplace_back(p);
 }
 
-int GlobSet::match(std::string_view relative_path) const {
+int GlobSet::match(std::string_view relative_path) const { return match(split(relative_path)); }
+
+int GlobSet::match(const std::vector<std::string_view>& segments) const {
     for (std::size_t i = 0; i < globs_.size(); ++i)
-        if (globs_[i].matches(relative_path)) return static_cast<int>(i);
+        if (globs_[i].matches(segments)) return static_cast<int>(i);
     return -1;
 }
 

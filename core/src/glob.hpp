@@ -15,6 +15,7 @@ public:
     explicit Glob(std::string pattern);
     const std::string& pattern() const { return pattern_; }
     bool matches(std::string_view relative_path) const;
+    bool matches(const std::vector<std::string_view>& segments) const;
     // True when every path below `relative_dir` matches (pattern "X/**" with X matching
     // the folder): the walker then skips the folder without reading it.
     bool covers_dir(std::string_view relative_dir) const;
@@ -30,11 +31,15 @@ public:
     explicit GlobSet(const std::vector<std::string>& patterns);
     // Index of the first pattern matching, or -1.
     int match(std::string_view relative_path) const;
+    int match(const std::vector<std::string_view>& segments) const;
     bool covers_dir(std::string_view relative_dir) const;
     const std::vector<Glob>& globs() const { return globs_; }
 
 private:
     std::vector<Glob> globs_;
 };
+
+// Splits a '/'-separated path into its non-empty segments (views into `path`).
+void split_path(std::string_view path, std::vector<std::string_view>& out);
 
 }  // namespace freezer

@@ -15,6 +15,7 @@ struct Walker {
     const GlobSet& exclude;
     std::vector<InputFile>& out;
     std::vector<bool>& include_hit;
+    std::vector<std::string_view> segments{};  // reused for every file
 
     void walk(int dirfd, const std::string& rel) {
         DIR* dir = ::fdopendir(dirfd);
@@ -46,8 +47,9 @@ struct Walker {
                                         O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd >= 0) walk(fd, child);
             } else if (type == DT_REG) {
-                const int hit = include.match(child);
-                if (hit < 0 || exclude.match(child) >= 0) continue;
+                split_path(child, segments);
+                const int hit = include.match(segments);
+                if (hit < 0 || exclude.match(segments) >= 0) continue;
                 include_hit[static_cast<std::size_t>(hit)] = true;
                 if (!have_stat && ::fstatat(::dirfd(dir), name, &st, 0) != 0) continue;
                 out.push_back({child, FileStat::from(st)});

@@ -68,12 +68,18 @@ StatCache::StatCache(std::filesystem::path file, std::string* warning)
 std::optional<Hash128> StatCache::hash(const std::string& key,
                                        const std::filesystem::path& abs_path,
                                        const FileStat& st) {
+    return hash(key, abs_path.string(), std::string(), st);
+}
+
+std::optional<Hash128> StatCache::hash(const std::string& key, const std::string& dir,
+                                       const std::string& relative, const FileStat& st) {
     auto it = entries_.find(key);
     if (it != entries_.end()) {
         it->second.used = true;
         if (it->second.stat == st && st.mtime_ns < trusted_before_ns_) return it->second.hash;
     }
-    const auto h = hash_file(abs_path);
+    const auto h = hash_file(relative.empty() ? std::filesystem::path(dir)
+                                              : std::filesystem::path(dir + "/" + relative));
     ++files_read_;
     if (!h) return std::nullopt;
     if (it == entries_.end())

@@ -34,6 +34,9 @@ public:
     // cache cannot vouch for it. `key` is the name the entry is stored under.
     std::optional<Hash128> hash(const std::string& key, const std::filesystem::path& abs_path,
                                 const FileStat& st);
+    // The same, building the file's path only when it must be read (the hot path).
+    std::optional<Hash128> hash(const std::string& key, const std::string& dir,
+                                const std::string& relative, const FileStat& st);
 
     // Writes the cache back (atomically) if anything changed. Entries not looked up
     // since load are kept unless `drop_unused`.
