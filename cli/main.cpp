@@ -217,7 +217,7 @@ int cmd_backends(const Globals& g) {
     std::optional<Interpreter> py;
     std::string py_error;
     // Probes are not cached here: this is the command that says what is there now.
-    Toolchain tools(fs::path("/nonexistent-freezer-probe-cache"));
+    Toolchain tools{fs::path()};
     try {
         py = tools.interpreter(python_cfg, project_dir);
     } catch (const ToolError& e) {
@@ -270,7 +270,6 @@ int cmd_backends(const Globals& g) {
 }
 
 int cmd_clean(const Globals& g, const std::vector<std::string>& sidecars, bool cache) {
-    const auto style = cli::make_style(g.color, stderr);
     auto result = config::load_project(config_path(g));
     if (!result.project) {
         for (const auto& d : result.diagnostics) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
@@ -298,7 +297,6 @@ int cmd_clean(const Globals& g, const std::vector<std::string>& sidecars, bool c
                 fs::remove_all(b.path() / name, ec);
         if (!g.json) fmt::print("freezer: cleaned {}{}\n", name, cache ? " (with its backend caches)" : "");
     }
-    (void)style;
     return kOk;
 }
 

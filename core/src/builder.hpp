@@ -107,7 +107,7 @@ private:
     StateStore states_;
 };
 
-// The executable's path and the tail of a log, for reports.
+// The last `n` lines of a log, for failure reports.
 std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t n);
 
 }  // namespace freezer

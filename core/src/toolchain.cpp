@@ -61,7 +61,7 @@ std::string host_triple() {
 
 Toolchain::Toolchain(fs::path cache_file) : file_(std::move(cache_file)) {
     std::string text;
-    if (read_file(file_, text)) {
+    if (!file_.empty() && read_file(file_, text)) {
         cache_ = json::parse(text, nullptr, /*allow_exceptions=*/false);
         if (cache_.is_discarded() || !cache_.is_object() || cache_.value("format", 0) != 1)
             cache_ = json();
@@ -176,7 +176,7 @@ sdk::ToolFacts Toolchain::tool(const LoadedBackend& backend, const Interpreter& 
 }
 
 void Toolchain::save() {
-    if (!dirty_) return;
+    if (!dirty_ || file_.empty()) return;
     write_file_atomically(file_, cache_.dump(1));
     dirty_ = false;
 }

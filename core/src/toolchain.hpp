@@ -28,6 +28,7 @@ struct Interpreter {
 
 class Toolchain {
 public:
+    // An empty `cache_file` probes every time and remembers nothing.
     explicit Toolchain(std::filesystem::path cache_file);
     ~Toolchain();
 
