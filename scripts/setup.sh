@@ -16,7 +16,7 @@ APT_PACKAGES=(
   # Python for the packagers' venv; PyInstaller needs objdump (binutils) and a shared libpython
   python3 python3-venv python3-dev binutils
   # test support
-  curl
+  curl procps
 )
 
 missing=()
