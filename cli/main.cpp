@@ -18,6 +18,8 @@
 #include "process.hpp"
 #include "project_check.hpp"
 #include "report.hpp"
+#include "atomic_file.hpp"
+#include "tauri_init.hpp"
 #include "toolchain.hpp"
 
 #ifndef FREEZER_VERSION
@@ -107,8 +109,15 @@ void warn_if_not_ignored(const config::Project& project, Reporter& reporter) {
                                      fmt::join(missing, " ")));
 }
 
-int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool force,
-              const std::string& backend) {
+struct BuildFlags {
+    bool force = false;
+    std::string backend;
+    int jobs = 0;
+    bool fail_fast = false;
+};
+
+int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, const BuildFlags& flags) {
+    const std::string& backend = flags.backend;
     const auto style = cli::make_style(g.color, stdout);
     const auto start = std::chrono::steady_clock::now();
     PluginHost host(plugin_search_path());
@@ -116,9 +125,9 @@ int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool f
     auto project = load_checked(g, host, backend, cli::make_style(g.color, stderr));
     if (!project) return kUsage;
 
-    cli::TerminalReporter reporter(style, g.verbose, g.json);
+    cli::TerminalReporter reporter(style, g.verbose, g.json, cli::is_terminal(stdout));
     Builder builder(*project, host, reporter);
-    BuildOptions opts{sidecars, force, backend};
+    BuildOptions opts{sidecars, flags.force, backend, flags.jobs, flags.fail_fast};
     std::vector<SidecarResult> results;
     try {
         results = builder.build(opts);
@@ -133,13 +142,14 @@ int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool f
         std::chrono::steady_clock::now() - start);
     if (std::any_of(results.begin(), results.end(), [](const auto& r) { return r.status == Status::built; }))
         warn_if_not_ignored(*project, reporter);
-    const bool failed = std::any_of(results.begin(), results.end(),
-                                    [](const auto& r) { return r.status == Status::failed; });
+    const bool failed = std::any_of(results.begin(), results.end(), [](const auto& r) {
+        return r.status == Status::failed || r.status == Status::cancelled;
+    });
     const int code = interrupt_requested() ? kInterrupted : failed ? kFailed : kOk;
     if (g.json) {
         json out = {{"freezer", FREEZER_VERSION}, {"format", 1}, {"command", "build"},
                     {"project", project->file.string()}, {"duration_ms", total.count()},
-                    {"exit_code", code}, {"sidecars", json::array()}};
+                    {"jobs", builder.budget(opts)}, {"exit_code", code}, {"sidecars", json::array()}};
         for (const auto& r : results) out["sidecars"].push_back(cli::to_json(r));
         fmt::print("{}\n", out.dump(2));
     } else {
@@ -147,6 +157,64 @@ int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, bool f
         if (interrupt_requested()) fmt::print(stderr, "freezer: interrupted\n");
     }
     return code;
+}
+
+int cmd_smoke(const Globals& g, const std::vector<std::string>& sidecars, const std::string& backend) {
+    const auto style = cli::make_style(g.color, stdout);
+    PluginHost host(plugin_search_path());
+    auto project = load_checked(g, host, backend, cli::make_style(g.color, stderr));
+    if (!project) return kUsage;
+    cli::TerminalReporter reporter(style, g.verbose, true, false);
+    Builder builder(*project, host, reporter);
+    std::vector<SidecarResult> results;
+    try {
+        results = builder.smoke(sidecars, backend);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    }
+    int failed = 0;
+    json out = {{"format", 1}, {"command", "smoke"}, {"sidecars", json::array()}};
+    for (const auto& r : results) {
+        const char* status = r.status == Status::skipped ? "skipped" : r.status == Status::built ? "passed" : "failed";
+        failed += r.status == Status::failed;
+        out["sidecars"].push_back({{"sidecar", r.name}, {"backend", r.backend}, {"status", status},
+                                   {"message", r.status == Status::failed ? r.error : r.smoke.empty() ? r.reason : r.smoke},
+                                   {"artifact", r.artifact.string()}, {"duration_ms", r.duration.count()},
+                                   {"output_tail", r.log_tail}});
+        if (g.json) continue;
+        if (r.status == Status::skipped)
+            fmt::print("freezer: {} {}: {}\n", style.bold(r.name), style.dim("no smoke test"), r.reason);
+        else if (r.status == Status::built)
+            fmt::print("freezer: {} smoke test {} in {}: {}\n", style.bold(r.name), style.green("passed"),
+                       cli::human_duration(r.duration), r.smoke);
+        else {
+            fmt::print("freezer: {} smoke test {}: {}\n", style.bold(r.name), style.red("FAILED"), r.error);
+            for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style.dim("|"), l);
+        }
+    }
+    out["exit_code"] = failed ? kFailed : kOk;
+    if (g.json) fmt::print("{}\n", out.dump(2));
+    return failed ? kFailed : kOk;
+}
+
+int cmd_init(const Globals& g, const std::string& tauri_conf, bool overwrite) {
+    const fs::path target = config_path(g);
+    if (fs::exists(target) && !overwrite) {
+        fmt::print(stderr, "freezer: error: {} already exists; pass --force to replace it\n", target.string());
+        return kUsage;
+    }
+    std::string text;
+    try {
+        text = tauri_conf.empty() ? init_template({}, "") : init_from_tauri(tauri_conf, target.parent_path());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    }
+    write_file_atomically(target, text);
+    fmt::print("freezer: wrote {}; fill in each sidecar's root and entry, then run 'freezer check'\n",
+               target.string());
+    return kOk;
 }
 
 // Probes the tool of every backend a project uses (or of every plugin).
@@ -308,7 +376,10 @@ int main(int argc, char** argv) {
         "freezer: freezes Python sidecars (CLI tools, HTTP servers) into standalone executables\n"
         "with interchangeable packagers, rebuilding only what changed.\n\n"
         "  freezer build              build every sidecar in ./freezer.yaml that changed\n"
+        "  freezer build -j 2         ... two CPUs' worth at a time\n"
         "  freezer build api --force  rebuild one sidecar from scratch\n"
+        "  freezer smoke              run the smoke tests on what is installed\n"
+        "  freezer init --from-tauri src-tauri/tauri.conf.json\n"
         "  freezer check              validate freezer.yaml and find each backend's tool\n"
         "  freezer backends           list backend plugins and their tools\n",
         "freezer"};
@@ -324,18 +395,38 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", g.verbose, "Say why each sidecar is rebuilt");
 
     std::vector<std::string> sidecars;
-    bool force = false;
-    std::string backend;
+    BuildFlags flags;
     auto* build = app.add_subcommand(
         "build",
         "Freeze the sidecars whose inputs, config or tools changed since their last good build.\n"
         "Unchanged ones are skipped. Outputs go to dist/<sidecar>/; logs to .freezer/logs/.");
     build->add_option("sidecars", sidecars, "Sidecars to build (default: all)")->type_name("SIDECAR");
-    build->add_flag("-f,--force", force,
+    build->add_flag("-f,--force", flags.force,
                     "Rebuild even if up to date, and drop the packager's cache (PyInstaller --clean)");
-    build->add_option("--backend", backend, "Use this packager instead of the configured one")
+    build->add_option("--backend", flags.backend, "Use this packager instead of the configured one")
         ->type_name("NAME");
+    build->add_option("-j,--jobs", flags.jobs,
+                      "CPU budget shared by parallel builds (default: freezer.yaml's jobs, else the CPUs)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024));
+    build->add_flag("--fail-fast", flags.fail_fast,
+                    "After the first failure, stop the other builds and start no more");
     build->fallthrough();
+
+    std::string smoke_backend;
+    auto* smoke = app.add_subcommand(
+        "smoke", "Run the smoke tests again on the installed binaries (dist/<sidecar>/)");
+    smoke->add_option("sidecars", sidecars, "Sidecars to test (default: all)")->type_name("SIDECAR");
+    smoke->add_option("--backend", smoke_backend, "Test the build made with this packager")->type_name("NAME");
+    smoke->fallthrough();
+
+    std::string tauri_conf;
+    bool init_force = false;
+    auto* init = app.add_subcommand(
+        "init", "Write a starting freezer.yaml (with --from-tauri: one sidecar per bundle.externalBin entry)");
+    init->add_option("--from-tauri", tauri_conf, "Path of tauri.conf.json")->type_name("FILE");
+    init->add_flag("--force", init_force, "Replace an existing freezer.yaml");
+    init->fallthrough();
 
     auto* check = app.add_subcommand(
         "check", "Validate freezer.yaml and find every backend's tool, without building");
@@ -357,7 +448,9 @@ int main(int argc, char** argv) {
         return rc == 0 ? kOk : kUsage;
     }
     try {
-        if (*build) return cmd_build(g, sidecars, force, backend);
+        if (*build) return cmd_build(g, sidecars, flags);
+        if (*smoke) return cmd_smoke(g, sidecars, smoke_backend);
+        if (*init) return cmd_init(g, tauri_conf, init_force);
         if (*check) return cmd_check(g);
         if (*backends) return cmd_backends(g);
         if (*clean) return cmd_clean(g, sidecars, clean_cache);

@@ -1,7 +1,9 @@
 #include "report.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -12,9 +14,10 @@ Style make_style(const std::string& mode, std::FILE* stream) {
     if (mode == "always") return {true};
     if (mode == "never") return {false};
     const char* term = std::getenv("TERM");
-    const bool tty = ::isatty(::fileno(stream)) == 1;
-    return {tty && !std::getenv("NO_COLOR") && !(term && std::string(term) == "dumb")};
+    return {is_terminal(stream) && !std::getenv("NO_COLOR") && !(term && std::string(term) == "dumb")};
 }
+
+bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
 
 std::string human_size(std::uint64_t bytes) {
     if (bytes < 1024) return fmt::format("{} B", bytes);
@@ -30,58 +33,167 @@ std::string human_duration(std::chrono::milliseconds ms) {
     return fmt::format("{}m{:02}s", n / 60000, (n / 1000) % 60);
 }
 
-void TerminalReporter::warning(const std::string& message) {
-    fmt::print(stderr, "freezer: {} {}\n", style_.yellow("warning:"), message);
+namespace {
+int terminal_width() {
+    winsize ws{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+    return 100;
+}
+std::string fit(std::string s, std::size_t width) {
+    if (s.size() > width) s = s.substr(0, width > 1 ? width - 1 : 0) + "~";
+    return s;
+}
+}  // namespace
+
+TerminalReporter::TerminalReporter(Style style, bool verbose, bool quiet, bool live)
+    : style_(style), verbose_(verbose), quiet_(quiet), live_(live && !quiet) {
+    if (live_)
+        ticker_ = std::thread([this] {
+            std::unique_lock lock(mutex_);
+            while (!stop_) {
+                tick_.wait_for(lock, std::chrono::milliseconds(250));
+                if (!stop_ && !order_.empty()) draw_live();
+            }
+        });
 }
 
-void TerminalReporter::started(const std::string& sidecar, const std::string& backend,
-                               const std::string& reason) {
-    if (quiet_) return;
-    fmt::print("freezer: {} ({}) building: {}\n", style_.bold(sidecar), backend, reason);
+TerminalReporter::~TerminalReporter() {
+    {
+        std::lock_guard g(mutex_);
+        stop_ = true;
+    }
+    tick_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+}
+
+void TerminalReporter::clear_live() {
+    for (; drawn_ > 0; --drawn_) std::fputs("\033[1A\033[2K", stdout);
+}
+
+void TerminalReporter::draw_live() {
+    clear_live();
+    const auto now = std::chrono::steady_clock::now();
+    const int width = terminal_width();
+    std::size_t name_w = 4;
+    for (const auto& n : order_) name_w = std::max(name_w, n.size());
+    for (const auto& name : order_) {
+        const auto& row = rows_.at(name);
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - row.since);
+        auto line = fmt::format("  {:<{}}  {:<11}  {:<10}  {:>6}  {}", name, name_w, row.backend,
+                                to_string(row.phase), row.phase == Phase::queued ? "" : human_duration(elapsed),
+                                row.detail);
+        std::fputs((fit(line, static_cast<std::size_t>(width) - 1) + "\n").c_str(), stdout);
+        ++drawn_;
+    }
     std::fflush(stdout);
 }
 
-void TerminalReporter::finished(const SidecarResult& r) {
+void TerminalReporter::warning(const std::string& message) {
+    std::lock_guard g(mutex_);
+    if (live_) clear_live();
+    std::fflush(stdout);
+    fmt::print(stderr, "freezer: {} {}\n", style_.yellow("warning:"), message);
+    std::fflush(stderr);
+    if (live_ && !order_.empty()) draw_live();
+}
+
+void TerminalReporter::phase(const std::string& sidecar, const std::string& backend, Phase phase,
+                             const std::string& detail) {
     if (quiet_) return;
+    std::lock_guard g(mutex_);
+    auto [it, fresh] = rows_.try_emplace(sidecar);
+    if (fresh) order_.push_back(sidecar);
+    // The clock restarts when the work starts, so queued time is not counted as building.
+    if (fresh || (it->second.phase == Phase::queued && phase != Phase::queued))
+        it->second.since = std::chrono::steady_clock::now();
+    it->second.backend = backend;
+    it->second.phase = phase;
+    if (!detail.empty() || phase != Phase::queued) it->second.detail = detail;
+    if (live_) {
+        draw_live();
+    } else if (phase == Phase::building) {
+        fmt::print("freezer: {} ({}) building: {}\n", style_.bold(sidecar), backend, detail);
+        std::fflush(stdout);
+    } else if (phase == Phase::smoke) {
+        fmt::print("freezer: {} ({}) smoke test\n", style_.bold(sidecar), backend);
+        std::fflush(stdout);
+    }
+}
+
+void TerminalReporter::print_result(const SidecarResult& r) {
     const auto who = fmt::format("{} ({})", style_.bold(r.name), r.backend);
     switch (r.status) {
         case Status::skipped:
             fmt::print("freezer: {} {} {}\n", who, style_.green("up to date, skipped"),
-                       style_.dim(fmt::format("[key {}, {}]", r.key.substr(0, 12),
-                                              human_duration(r.duration))));
+                       style_.dim(fmt::format("[key {}, {}]", r.key.substr(0, 12), human_duration(r.duration))));
             break;
         case Status::built:
             fmt::print("freezer: {} {} in {} -> {} ({})\n", who, style_.green("built"),
                        human_duration(r.duration), r.artifact.string(), human_size(r.size));
+            if (r.smoke_ran) fmt::print("  smoke test passed: {}\n", r.smoke);
+            if (!r.tauri_copy.empty()) fmt::print("  tauri: {}\n", r.tauri_copy.string());
             if (verbose_)
                 for (const auto& c : r.changes) fmt::print("  because: {}\n", c);
             break;
+        case Status::cancelled:
+            fmt::print("freezer: {} {}: {}\n", who, style_.yellow("cancelled"), r.error);
+            break;
         case Status::failed:
-            fmt::print("freezer: {} {} after {}: {}\n", who, style_.red("FAILED"),
-                       human_duration(r.duration), r.error);
+            fmt::print("freezer: {} {} after {}: {}\n", who, style_.red("FAILED"), human_duration(r.duration),
+                       r.error);
             if (!r.log_tail.empty()) {
-                fmt::print("  last {} lines of {}:\n", r.log_tail.size(), r.log.string());
+                fmt::print("  last {} lines of {}:\n", r.log_tail.size(),
+                           r.smoke_ran && !r.smoke_passed ? "the binary's output" : r.log.string());
                 for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style_.dim("|"), l);
-            } else {
-                fmt::print("  full log: {}\n", r.log.string());
             }
+            fmt::print("  full log: {}\n", r.log.string());
             break;
     }
+}
+
+void TerminalReporter::finished(const SidecarResult& r) {
+    if (quiet_) return;
+    std::lock_guard g(mutex_);
+    if (live_) clear_live();
+    rows_.erase(r.name);
+    order_.erase(std::remove(order_.begin(), order_.end(), r.name), order_.end());
+    print_result(r);
+    if (live_ && !order_.empty()) draw_live();
     std::fflush(stdout);
 }
 
-void TerminalReporter::summary(const std::vector<SidecarResult>& results,
-                               std::chrono::milliseconds total) const {
-    if (quiet_) return;
-    int built = 0, skipped = 0, failed = 0;
-    for (const auto& r : results) {
-        if (r.status == Status::built) ++built;
-        if (r.status == Status::skipped) ++skipped;
-        if (r.status == Status::failed) ++failed;
+void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::chrono::milliseconds total) {
+    {
+        std::lock_guard g(mutex_);
+        stop_ = true;
+        if (live_) clear_live();
     }
-    const auto line = fmt::format("{} built, {} skipped, {} failed in {}", built, skipped, failed,
-                                  human_duration(total));
-    fmt::print("freezer: {}\n", failed ? style_.red(line) : line);
+    tick_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    if (quiet_) return;
+    int counts[4] = {0, 0, 0, 0};
+    for (const auto& r : results) ++counts[static_cast<int>(r.status)];
+    if (results.size() > 1) {
+        std::size_t name_w = 7, backend_w = 7;
+        for (const auto& r : results) {
+            name_w = std::max(name_w, r.name.size());
+            backend_w = std::max(backend_w, r.backend.size());
+        }
+        fmt::print("\n  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {}\n", "sidecar", name_w, "backend", backend_w,
+                   "status", "time", "size", "smoke");
+        for (const auto& r : results) {
+            const std::string smoke = !r.smoke_ran ? "-" : r.smoke_passed ? "passed" : "FAILED";
+            fmt::print("  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {}\n", r.name, name_w, r.backend, backend_w,
+                       to_string(r.status), human_duration(r.duration),
+                       r.size ? human_size(r.size) : std::string("-"), smoke);
+        }
+        fmt::print("\n");
+    }
+    auto line = fmt::format("{} built, {} skipped, {} failed", counts[0], counts[1], counts[2]);
+    if (counts[3]) line += fmt::format(", {} cancelled", counts[3]);
+    line += " in " + human_duration(total);
+    fmt::print("freezer: {}\n", counts[2] || counts[3] ? style_.red(line) : line);
+    std::fflush(stdout);
 }
 
 nlohmann::json to_json(const SidecarResult& r) {
@@ -94,23 +206,28 @@ nlohmann::json to_json(const SidecarResult& r) {
         {"changes", r.changes},
         {"duration_ms", r.duration.count()},
         {"log", r.log.string()},
+        {"peak_rss_kb", nullptr},
+        {"cpu_ms", nullptr},
+        {"cpu_tokens", nullptr},
+        {"smoke", nullptr},
+        {"artifact", nullptr},
+        {"size", nullptr},
+        {"tauri", nullptr},
     };
-    if (r.status == Status::built) {
+    if (r.status == Status::built || r.status == Status::failed) {
         j["peak_rss_kb"] = r.peak_rss_kb;
         j["cpu_ms"] = r.cpu.count();
-    } else {
-        j["peak_rss_kb"] = nullptr;
-        j["cpu_ms"] = nullptr;
+        j["cpu_tokens"] = r.cpu_tokens;
     }
-    if (r.status == Status::failed) {
+    if (r.smoke_ran) j["smoke"] = {{"passed", r.smoke_passed}, {"message", r.smoke}};
+    if (r.status == Status::failed || r.status == Status::cancelled) {
         j["error"] = r.error;
         j["log_tail"] = r.log_tail;
-        j["artifact"] = nullptr;
-        j["size"] = nullptr;
     } else {
         j["artifact"] = r.artifact.string();
         j["size"] = r.size;
     }
+    if (!r.tauri_copy.empty()) j["tauri"] = r.tauri_copy.string();
     return j;
 }
 

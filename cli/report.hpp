@@ -1,8 +1,14 @@
-// How `freezer` talks: human lines on a terminal or in CI logs, JSON for scripts.
+// How `freezer` talks: a live line per sidecar on a terminal, plain lines in CI logs,
+// a summary table at the end, JSON for scripts.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,23 +28,46 @@ struct Style {
 
 // Decides colour from --color auto|always|never, NO_COLOR and whether `stream` is a tty.
 Style make_style(const std::string& mode, std::FILE* stream);
+bool is_terminal(std::FILE* stream);
 
 std::string human_size(std::uint64_t bytes);
 std::string human_duration(std::chrono::milliseconds ms);
 
 class TerminalReporter final : public Reporter {
 public:
-    TerminalReporter(Style style, bool verbose, bool quiet) : style_(style), verbose_(verbose), quiet_(quiet) {}
+    // `live`: redraw one line per running sidecar in place (a terminal); otherwise one
+    // plain line per event. `quiet` (--json): nothing on stdout.
+    TerminalReporter(Style style, bool verbose, bool quiet, bool live);
+    ~TerminalReporter() override;
     void warning(const std::string& message) override;
-    void started(const std::string& sidecar, const std::string& backend,
-                 const std::string& reason) override;
+    void phase(const std::string& sidecar, const std::string& backend, Phase phase,
+               const std::string& detail) override;
     void finished(const SidecarResult& result) override;
-    void summary(const std::vector<SidecarResult>& results, std::chrono::milliseconds total) const;
+    // Ends the live display and prints the table and the totals.
+    void summary(const std::vector<SidecarResult>& results, std::chrono::milliseconds total);
 
 private:
+    struct Row {
+        std::string backend;
+        Phase phase = Phase::queued;
+        std::string detail;
+        std::chrono::steady_clock::time_point since;
+    };
+    void clear_live();  // with mutex_ held
+    void draw_live();   // with mutex_ held
+    void print_result(const SidecarResult& r);  // with mutex_ held
+
     Style style_;
     bool verbose_;
-    bool quiet_;  // --json: human lines stay off stdout
+    bool quiet_;
+    bool live_;
+    std::mutex mutex_;
+    std::vector<std::string> order_;  // live rows in the order they appeared
+    std::map<std::string, Row> rows_;
+    int drawn_ = 0;  // lines of the live block on screen
+    bool stop_ = false;
+    std::condition_variable tick_;
+    std::thread ticker_;
 };
 
 nlohmann::json to_json(const SidecarResult& r);

@@ -166,6 +166,7 @@ struct Shared {
     std::optional<std::string> backend;
     Location backend_where;
     std::optional<std::string> mode;
+    Location mode_where;
     std::optional<std::vector<std::string>> include, exclude;
     Location inputs_where;
     std::optional<std::vector<std::string>> hidden_imports, exclude_modules;
@@ -182,6 +183,7 @@ void read_shared(Reader& r, const YAML::Node& node, const std::string& path, Sha
             s.backend = r.nonempty_string(v, p);
             s.backend_where = r.loc(v);
         } else if (key == "mode") {
+            s.mode_where = r.loc(v);
             if (auto m = r.string(v, p)) {
                 if (*m == "onefile" || *m == "onedir")
                     s.mode = *m;
@@ -289,6 +291,10 @@ void read_sidecar(Reader& r, const Project& project, const Shared& defaults,
     sc.backend_where = own.backend ? own.backend_where : defaults.backend_where;
     if (!own.backend && !defaults.backend) sc.backend_where = sc.where;
     sc.mode = own.mode.value_or(defaults.mode.value_or("onefile"));
+    if (project.tauri_dir && sc.mode == "onedir")
+        r.error(own.mode ? own.mode_where : defaults.mode_where, path + ".mode",
+                "output.tauri installs one file per sidecar, so this sidecar must be 'mode: onefile' "
+                "(or build it outside Tauri without output.tauri)");
     sc.inputs.include = own.include.value_or(defaults.include.value_or(kDefaultInclude));
     sc.inputs.exclude = own.exclude.value_or(defaults.exclude.value_or(kDefaultExclude));
     sc.inputs.where = own.include || own.exclude ? own.inputs_where : defaults.inputs_where;

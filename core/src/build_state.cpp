@@ -40,6 +40,7 @@ std::optional<BuildState> StateStore::load(const std::string& sidecar,
         s.output.dir = o.at("dir").get<std::string>();
         s.output.executable = o.at("executable").get<std::string>();
         s.output.size = o.at("size").get<std::uint64_t>();
+        s.output.standalone = o.value("standalone", true);
         for (const auto& f : o.at("files"))
             s.output.files.push_back({f.at(0).get<std::string>(),
                                       {f.at(1).get<std::uint64_t>(), f.at(2).get<std::int64_t>(),
@@ -75,7 +76,8 @@ void StateStore::save(const std::string& sidecar, const std::string& backend,
          {{"dir", s.output.dir.string()},
           {"executable", s.output.executable},
           {"size", s.output.size},
-          {"files", files}}},
+          {"files", files},
+          {"standalone", s.output.standalone}}},
     };
     write_file_atomically(file(sidecar, backend, ".json"), j.dump(1));
 }

@@ -6,7 +6,7 @@
 //   {"format": 1, "key": hex, "parts": {"inputs": hex, "config": hex, "toolchain": hex},
 //    "config": {...}, "toolchain": {...}, "built_at": iso8601, "duration_ms": n,
 //    "output": {"dir": abs, "executable": rel, "size": bytes,
-//               "files": [[rel, size, mtime_ns, inode], ...]}}
+//               "files": [[rel, size, mtime_ns, inode], ...], "standalone": bool}}
 // <sidecar>@<backend>.inputs, format 1 — read only to explain a rebuild:
 //   one line per input, "<hash hex> <relative path>", sorted by path.
 #pragma once
@@ -33,6 +33,7 @@ struct OutputRecord {
     std::string executable;
     std::uint64_t size = 0;
     std::vector<OutputFile> files;
+    bool standalone = true;  // false: needs a Python interpreter (its smoke test keeps it)
 };
 
 struct BuildState {

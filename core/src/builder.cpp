@@ -8,6 +8,9 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <thread>
+
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 
@@ -16,6 +19,8 @@
 #include "input_set.hpp"
 #include "install.hpp"
 #include "process.hpp"
+#include "scheduler.hpp"
+#include "smoke_test.hpp"
 #include "stage.hpp"
 
 namespace freezer {
@@ -28,6 +33,18 @@ const char* to_string(Status s) {
         case Status::built: return "built";
         case Status::skipped: return "skipped";
         case Status::failed: return "failed";
+        case Status::cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+const char* to_string(Phase p) {
+    switch (p) {
+        case Phase::queued: return "queued";
+        case Phase::hashing: return "hashing";
+        case Phase::building: return "building";
+        case Phase::smoke: return "smoke";
+        case Phase::installing: return "installing";
     }
     return "?";
 }
@@ -119,7 +136,7 @@ fs::path Builder::temp_out_dir(const std::string& sidecar, const std::string& ba
     return freezer_dir_ / "tmp" / fmt::format("{}@{}.{}", sidecar, backend, ::getpid());
 }
 
-sdk::PlanRequest Builder::make_request(const Evaluation& ev, bool clean) {
+sdk::PlanRequest Builder::make_request(const Evaluation& ev, bool clean, int tokens) {
     const auto& sc = *ev.sidecar;
     const auto& backend = *ev.backend;
     sdk::PlanRequest rq;
@@ -138,7 +155,7 @@ sdk::PlanRequest Builder::make_request(const Evaluation& ev, bool clean) {
     rq.work_dir = rq.cache_dir + "/" + sc.name;
     rq.out_dir = fs::absolute(temp_out_dir(sc.name, backend.name())).string();
     rq.python = toolchain_.interpreter(project_.python, project_.dir).path;
-    rq.cpu_tokens = 1;
+    rq.cpu_tokens = tokens;
     rq.clean = clean;
     rq.tool = ev.tool;
     return rq;
@@ -281,26 +298,39 @@ void Builder::explain(Evaluation& ev) const {
     ev.reason = parts.empty() ? "key changed" : fmt::format("{}", fmt::join(parts, "; "));
 }
 
-std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
+std::vector<const config::Sidecar*> Builder::select(const std::vector<std::string>& names) const {
     std::vector<const config::Sidecar*> selected;
-    if (options.sidecars.empty()) {
+    if (names.empty()) {
         for (const auto& sc : project_.sidecars) selected.push_back(&sc);
-    } else {
-        for (const auto& name : options.sidecars) {
-            const auto* sc = project_.find(name);
-            if (!sc) {
-                std::vector<std::string> names;
-                for (const auto& s : project_.sidecars) names.push_back(s.name);
-                const auto hint = config::did_you_mean(name, names);
-                throw SetupError(fmt::format("no sidecar named '{}' in {}{} (sidecars: {})", name,
-                                             project_.file.string(),
-                                             hint.empty() ? "" : "; did you mean '" + hint + "'?",
-                                             fmt::join(names, ", ")));
-            }
-            if (std::find(selected.begin(), selected.end(), sc) == selected.end())
-                selected.push_back(sc);
-        }
+        return selected;
     }
+    for (const auto& name : names) {
+        const auto* sc = project_.find(name);
+        if (!sc) {
+            std::vector<std::string> all;
+            for (const auto& s : project_.sidecars) all.push_back(s.name);
+            const auto hint = config::did_you_mean(name, all);
+            throw SetupError(fmt::format("no sidecar named '{}' in {}{} (sidecars: {})", name,
+                                         project_.file.string(),
+                                         hint.empty() ? "" : "; did you mean '" + hint + "'?",
+                                         fmt::join(all, ", ")));
+        }
+        if (std::find(selected.begin(), selected.end(), sc) == selected.end()) selected.push_back(sc);
+    }
+    return selected;
+}
+
+int Builder::budget(const BuildOptions& options) const {
+    if (options.jobs > 0) return options.jobs;
+    if (project_.jobs > 0) return project_.jobs;
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
+    const auto selected = select(options.sidecars);
+    for (const auto* sc : selected)
+        reporter_.phase(sc->name, options.backend_override.empty() ? sc->backend : options.backend_override,
+                        Phase::queued, "");
 
     // Evaluate every sidecar first: setup problems stop the run before anything is built.
     std::vector<Evaluation> evals;
@@ -308,16 +338,22 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
     for (const auto* sc : selected) {
         const auto t = Clock::now();
         const auto& backend = options.backend_override.empty() ? sc->backend : options.backend_override;
+        reporter_.phase(sc->name, backend, Phase::hashing, "");
         evals.push_back(evaluate(*sc, backend, options.force));
         hashing.push_back(since(t));
     }
+    if (project_.tauri_dir) toolchain_.target_triple();  // before any thread needs it
     toolchain_.save();
 
-    std::vector<SidecarResult> results;
+    std::vector<SidecarResult> results(evals.size());
+    std::vector<Task> tasks;
+    std::vector<std::size_t> task_of;  // task index -> sidecar index
+    const int cpus = budget(options);
+    std::atomic<bool> cancel{false};
     for (std::size_t i = 0; i < evals.size(); ++i) {
         auto& ev = evals[i];
-        SidecarResult r;
         if (ev.up_to_date) {
+            auto& r = results[i];
             r.name = ev.sidecar->name;
             r.backend = ev.backend->name();
             r.status = Status::skipped;
@@ -327,23 +363,109 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
             r.size = ev.previous->output.size;
             r.log = log_path(r.name);
             r.duration = hashing[i];
+            if (project_.tauri_dir) install_tauri_copy(*ev.sidecar, r.artifact, r);
             reporter_.finished(r);
-        } else if (interrupt_requested()) {
-            break;
-        } else {
-            reporter_.started(ev.sidecar->name, ev.backend->name(), ev.reason);
-            const auto t = Clock::now();
-            r = build_one(ev, options.force);
-            r.duration = hashing[i] + since(t);
-            reporter_.finished(r);
+            continue;
         }
-        results.push_back(std::move(r));
+        const auto opt_it = ev.sidecar->backends.find(ev.backend->name());
+        const sdk::Option opts = opt_it == ev.sidecar->backends.end() ? sdk::Option{} : opt_it->second;
+        const int want = unwrap(*ev.backend, "cpu_tokens_wanted", ev.backend->abi().cpu_tokens_wanted(opts, cpus));
+        reporter_.phase(ev.sidecar->name, ev.backend->name(), Phase::queued, ev.reason);
+        task_of.push_back(i);
+        tasks.push_back({want, [this, &ev, &results, &hashing, &options, &cancel, i](int granted) {
+                             const auto t = Clock::now();
+                             auto r = build_one(ev, options.force, granted, &cancel);
+                             r.duration = hashing[i] + since(t);
+                             const bool ok = r.status == Status::built;
+                             results[i] = std::move(r);
+                             reporter_.finished(results[i]);
+                             return ok;
+                         }});
+    }
+    const auto states = run_tasks(tasks, {cpus, options.fail_fast, &cancel});
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+        if (states[t] != TaskState::not_started) continue;
+        auto& ev = evals[task_of[t]];
+        auto& r = results[task_of[t]];
+        r.name = ev.sidecar->name;
+        r.backend = ev.backend->name();
+        r.status = Status::cancelled;
+        r.key = ev.key.key.hex();
+        r.reason = ev.reason;
+        r.error = interrupt_requested() ? "interrupted before it started"
+                                        : "not started: another sidecar failed (--fail-fast)";
+        r.log = log_path(r.name);
+        reporter_.finished(r);
     }
     stat_cache_.save(options.sidecars.empty());
     return results;
 }
 
-SidecarResult Builder::build_one(Evaluation& ev, bool force) {
+std::vector<SidecarResult> Builder::smoke(const std::vector<std::string>& names,
+                                          const std::string& backend_override) {
+    std::vector<SidecarResult> results;
+    for (const auto* sc : select(names)) {
+        SidecarResult r;
+        r.name = sc->name;
+        r.backend = backend_override.empty() ? sc->backend : backend_override;
+        r.log = log_path(sc->name);
+        const auto state = states_.load(sc->name, r.backend);
+        reporter_.phase(r.name, r.backend, Phase::smoke, "");
+        const auto t = Clock::now();
+        if (!state) {
+            r.status = Status::failed;
+            r.error = "not built yet: run 'freezer build " + sc->name + "' first";
+        } else if (!sc->smoke.run && !sc->smoke.http) {
+            r.status = Status::skipped;
+            r.reason = "no smoke test configured";
+        } else {
+            r.key = state->key.hex();
+            r.artifact = state->output.dir / state->output.executable;
+            r.size = state->output.size;
+            if (!output_intact(state->output))
+                reporter_.warning(fmt::format("{}: {} was modified since it was installed; testing it as it is",
+                                              sc->name, state->output.dir.string()));
+            const auto python = toolchain_.interpreter(project_.python, project_.dir).path;
+            const auto o = run_smoke_test(sc->smoke, r.artifact, {python, state->output.standalone});
+            r.smoke_ran = true;
+            r.smoke_passed = o.passed;
+            r.smoke = o.message;
+            r.status = o.passed ? Status::built : Status::failed;
+            r.reason = o.passed ? "smoke test passed" : "";
+            if (!o.passed) {
+                r.error = "smoke test failed: " + o.message;
+                r.log_tail = o.output_tail;
+            }
+        }
+        r.duration = since(t);
+        reporter_.finished(r);
+        results.push_back(std::move(r));
+    }
+    return results;
+}
+
+void Builder::install_tauri_copy(const config::Sidecar& sc, const fs::path& executable, SidecarResult& r) {
+    const auto triple = toolchain_.target_triple();
+    const fs::path target = *project_.tauri_dir / (sc.name + "-" + triple);
+    r.tauri_copy = target;
+    struct stat src, dst;
+    if (::stat(executable.c_str(), &src) == 0 && ::stat(target.c_str(), &dst) == 0 &&
+        src.st_size == dst.st_size && dst.st_mtim.tv_sec >= src.st_mtim.tv_sec && (dst.st_mode & 0111))
+        return;  // already there
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    const fs::path tmp = target.string() + fmt::format(".tmp-{}", ::getpid());
+    fs::copy_file(executable, tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::permissions(tmp, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec, ec);
+    if (!ec) fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw InstallError(fmt::format("cannot install the Tauri copy {}: {}", target.string(), ec.message()));
+    }
+}
+
+SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const std::atomic<bool>* cancel) {
     const auto& sc = *ev.sidecar;
     const auto& backend = *ev.backend;
     SidecarResult r;
@@ -353,6 +475,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force) {
     r.reason = ev.reason;
     r.changes = ev.changes;
     r.log = log_path(sc.name);
+    r.cpu_tokens = tokens;
 
     const fs::path cache_dir = backend_cache_dir(backend.name());
     const fs::path work_dir = cache_dir / sc.name;
@@ -367,18 +490,19 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force) {
             (void)!::write(log_fd, s.data(), s.size());
         }
     };
-    auto fail = [&](std::string error) {
-        r.status = Status::failed;
+    auto fail = [&](std::string error, Status status = Status::failed) {
+        r.status = status;
         r.error = std::move(error);
         log("freezer: " + r.error);
         if (log_fd >= 0) ::close(log_fd);
-        r.log_tail = tail_lines(r.log, 30);
+        if (r.log_tail.empty()) r.log_tail = tail_lines(r.log, 30);
         fs::remove_all(out_dir, ec);
         return r;
     };
-    log(fmt::format("freezer: building {} with {} {} (plugin {}), key {}", sc.name, backend.name(),
-                    ev.tool.version, backend.version(), r.key));
+    log(fmt::format("freezer: building {} with {} {} (plugin {}), key {}, {} CPU token{}", sc.name,
+                    backend.name(), ev.tool.version, backend.version(), r.key, tokens, tokens == 1 ? "" : "s"));
     log("freezer: reason: " + ev.reason);
+    reporter_.phase(sc.name, backend.name(), Phase::building, ev.reason);
 
     try {
         // Warn about a spec file that differs from what git has.
@@ -398,8 +522,12 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force) {
                                               sc.name, extra.path, g.out.substr(0, g.out.find('\n'))));
         }
 
-        const auto staged = sync_stage(project_.dir / sc.root, stage, ev.inputs, stat_cache_,
-                                       ".freezer/stage/" + sc.name + "/");
+        StageStats staged;
+        {
+            std::lock_guard lock(stat_mutex_);
+            staged = sync_stage(project_.dir / sc.root, stage, ev.inputs, stat_cache_,
+                                ".freezer/stage/" + sc.name + "/");
+        }
         log(fmt::format("freezer: staged {} inputs in {} ({} copied, {} kept, {} removed)",
                         ev.inputs.size(), stage.string(), staged.copied, staged.kept, staged.removed));
 
@@ -413,7 +541,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force) {
             fs::create_directories(work_dir);
         }
 
-        const auto rq = make_request(ev, force);
+        const auto rq = make_request(ev, force, tokens);
         const auto plan = unwrap(backend, "plan", backend.abi().plan(rq));
 
         for (const auto& step : plan.steps) {
@@ -431,23 +559,55 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force) {
             spec.cwd = step.cwd;
             spec.output_fd = log_fd;
             spec.timeout = std::chrono::hours(2);
+            spec.cancel = cancel;
             const auto res = run_process(spec);
             r.peak_rss_kb = std::max(r.peak_rss_kb, res.peak_rss_kb);
             r.cpu += res.cpu;
             log(fmt::format("freezer: {} ({:.1f}s, cpu {:.1f}s, peak RSS {} MB)", res.describe(),
                             res.wall.count() / 1000.0, res.cpu.count() / 1000.0,
                             res.peak_rss_kb / 1024));
-            if (res.interrupted) return fail("interrupted");
+            if (res.interrupted)
+                return fail(interrupt_requested() ? "interrupted" : "cancelled: another sidecar failed (--fail-fast)",
+                            Status::cancelled);
             if (!res.ok())
                 return fail(fmt::format("{} {}", step.description.empty() ? step.argv[0] : step.description,
                                         res.describe()));
         }
 
+        // The smoke test runs on the fresh artifact, before anything is installed.
+        const auto root = artifact_root(plan.artifact_dir);
+        const auto exe = find_executable(root, plan.executable);
+        if (sc.smoke.run || sc.smoke.http) {
+            reporter_.phase(sc.name, backend.name(), Phase::smoke, "");
+            const auto o = run_smoke_test(sc.smoke, root / exe, {rq.python, plan.standalone});
+            r.smoke_ran = true;
+            r.smoke_passed = o.passed;
+            r.smoke = o.message;
+            log(fmt::format("freezer: smoke test ({}) {}: {}", o.mode, o.passed ? "passed" : "FAILED", o.message));
+            for (const auto& line : o.output_tail) log("  | " + line);
+            if (interrupt_requested()) return fail("interrupted", Status::cancelled);
+            if (!o.passed) {
+                r.log_tail = o.output_tail;
+                return fail("smoke test failed: " + o.message + "; the previous output was kept");
+            }
+        }
+        if (project_.tauri_dir) {
+            std::size_t files = 0;
+            for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it)
+                files += it->is_regular_file();
+            if (files != 1)
+                return fail(fmt::format("output.tauri needs a single-file sidecar, but {} built a folder of {} "
+                                        "files; set 'mode: onefile' for {}",
+                                        backend.name(), files, sc.name));
+        }
+
+        reporter_.phase(sc.name, backend.name(), Phase::installing, "");
         const auto target = project_.output_dir / sc.name;
-        const auto installed = install_output(plan.artifact_dir, plan.executable, target);
+        const auto installed = install_output(plan.artifact_dir, exe, target);
         r.artifact = installed.dir / installed.executable;
         r.size = installed.size;
         fs::remove_all(out_dir, ec);
+        if (project_.tauri_dir) install_tauri_copy(sc, r.artifact, r);
 
         BuildState state;
         state.key = ev.key.key;
@@ -456,7 +616,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force) {
         state.toolchain = ev.toolchain;
         state.built_at = iso_now();
         state.output = {installed.dir, installed.executable, installed.size,
-                        list_output(installed.dir)};
+                        list_output(installed.dir), plan.standalone};
         states_.save(sc.name, backend.name(), state, ev.inputs);
         log(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
         r.status = Status::built;

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +23,7 @@
 
 namespace freezer {
 
-enum class Status { built, skipped, failed };
+enum class Status { built, skipped, failed, cancelled };
 const char* to_string(Status s);
 
 struct SidecarResult {
@@ -39,14 +41,24 @@ struct SidecarResult {
     std::uint64_t size = 0;
     std::filesystem::path log;
     std::vector<std::string> log_tail;  // on failure
+    int cpu_tokens = 0;                 // granted by the scheduler
+    bool smoke_ran = false;
+    bool smoke_passed = false;
+    std::string smoke;                  // what the smoke test did or why it failed
+    std::filesystem::path tauri_copy;   // <output.tauri>/<name>-<triple>, when configured
 };
 
+// Where a sidecar is in its build, for progress displays.
+enum class Phase { queued, hashing, building, smoke, installing };
+const char* to_string(Phase p);
+
+// Receives progress; called from build threads, so implementations synchronise.
 class Reporter {
 public:
     virtual ~Reporter() = default;
     virtual void warning(const std::string& message) = 0;
-    virtual void started(const std::string& sidecar, const std::string& backend,
-                         const std::string& reason) = 0;
+    virtual void phase(const std::string& sidecar, const std::string& backend, Phase phase,
+                       const std::string& detail) = 0;
     virtual void finished(const SidecarResult& result) = 0;
 };
 
@@ -59,6 +71,8 @@ struct BuildOptions {
     std::vector<std::string> sidecars;  // empty: all
     bool force = false;
     std::string backend_override;
+    int jobs = 0;  // CPU budget; 0: freezer.yaml's jobs, else the number of CPUs
+    bool fail_fast = false;
 };
 
 // What the key says about one sidecar, before any building.
@@ -84,6 +98,11 @@ public:
     // Throws SetupError for problems that concern the whole run.
     std::vector<SidecarResult> build(const BuildOptions& options);
 
+    // Re-runs the smoke tests on what is installed (`freezer smoke`).
+    std::vector<SidecarResult> smoke(const std::vector<std::string>& sidecars,
+                                     const std::string& backend_override = "");
+    int budget(const BuildOptions& options) const;
+
     // Hashes and compares; no side effects besides caches.
     Evaluation evaluate(const config::Sidecar& sidecar, const std::string& backend, bool force);
 
@@ -92,8 +111,12 @@ public:
     std::filesystem::path stage_dir(const std::string& sidecar) const;
 
 private:
-    SidecarResult build_one(Evaluation& ev, bool force);
-    sdk::PlanRequest make_request(const Evaluation& ev, bool clean);
+    std::vector<const config::Sidecar*> select(const std::vector<std::string>& names) const;
+    SidecarResult build_one(Evaluation& ev, bool force, int tokens,
+                            const std::atomic<bool>* cancel);
+    void install_tauri_copy(const config::Sidecar& sc, const std::filesystem::path& executable,
+                            SidecarResult& r);
+    sdk::PlanRequest make_request(const Evaluation& ev, bool clean, int tokens = 1);
     std::filesystem::path backend_cache_dir(const std::string& backend) const;
     std::filesystem::path temp_out_dir(const std::string& sidecar, const std::string& backend) const;
     void explain(Evaluation& ev) const;
@@ -104,6 +127,7 @@ private:
     std::filesystem::path freezer_dir_;  // <project>/.freezer
     Toolchain toolchain_;
     StatCache stat_cache_;
+    std::mutex stat_mutex_;  // the stat cache is shared by concurrent builds
     StateStore states_;
 };
 

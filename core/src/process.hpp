@@ -1,9 +1,16 @@
-// Runs one child process in its own process group, with a timeout, and reaps it.
-// On timeout or interrupt (Ctrl-C) the whole group gets SIGTERM, then SIGKILL after a
-// grace period; when the child exits normally, anything it left running in its group
-// is killed too, so no step leaves strays behind.
+// Child processes, each in its own process group.
+//
+// run_process() runs one to completion with a timeout: on timeout, interrupt (Ctrl-C)
+// or cancellation the whole group gets SIGTERM, then SIGKILL after a grace period; when
+// the child exits normally, anything it left running in its group is killed too, so
+// no step leaves strays behind. Child gives the pieces for callers that need to talk to
+// a process while it runs (the HTTP smoke test).
+//
+// freezer makes itself a child subreaper, so a grandchild orphaned by its parent is
+// re-parented to freezer (not init) and can be found and reaped by its process group.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -14,39 +21,74 @@ namespace freezer {
 
 struct ProcessSpec {
     std::vector<std::string> argv;
-    // The child's whole environment ("NAME=value"); build one with environment_with().
+    // The child's whole environment ("NAME=value"); empty: freezer's own. Build one
+    // with environment_with().
     std::vector<std::string> env;
     std::string cwd;  // empty: inherit
     std::optional<std::chrono::milliseconds> timeout;
     std::chrono::milliseconds kill_grace{3000};
     int output_fd = -1;  // stdout and stderr go here when >= 0 ...
     bool capture = false;  // ... or are captured into the result
+    const std::atomic<bool>* cancel = nullptr;  // set from elsewhere: stop like a timeout
 };
 
 struct ProcessResult {
     bool started = false;
-    std::string start_error;  // why it could not start (e.g. "No such file or directory")
+    std::string start_error;  // why it could not start (e.g. "'x' not found on PATH")
     int exit_code = -1;       // when it exited normally
     int signal = 0;           // when a signal ended it
     bool timed_out = false;
-    bool interrupted = false;
+    bool interrupted = false;  // Ctrl-C or cancelled
     std::chrono::milliseconds wall{0};
     long peak_rss_kb = 0;  // from wait4's rusage
     std::chrono::milliseconds cpu{0};  // user + system
     std::string out, err;  // when captured
     bool ok() const { return started && exit_code == 0 && !timed_out && !interrupted; }
-    std::string describe() const;  // "exited with 2", "killed by SIGSEGV", "timed out after 5s"
+    std::string describe() const;  // "exited with 2", "killed by signal 11 (...)", "timed out after 5.0s"
 };
 
 ProcessResult run_process(const ProcessSpec& spec);
 
-// The current environment with `set` applied (and `unset` names removed).
+// A started child. Its destructor kills and reaps its whole group.
+class Child {
+public:
+    explicit Child(const ProcessSpec& spec);  // check started() / result().start_error
+    ~Child();
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    bool started() const { return result_.started; }
+    int pid() const { return pid_; }
+    // Waits up to `timeout` for the child to exit (reading captured output meanwhile).
+    bool wait_for(std::chrono::milliseconds timeout);
+    bool exited() const { return exited_; }
+    void signal(int sig) const;        // the child only
+    void signal_group(int sig) const;  // its whole group
+    // Processes of the group still running, the child included (zombies are reaped).
+    std::vector<int> group_members();
+    // Kills the group (SIGTERM, then SIGKILL after `grace`), reaps it, returns the result.
+    ProcessResult& finish(std::chrono::milliseconds grace);
+    ProcessResult& result() { return result_; }
+
+private:
+    void pump(int timeout_ms);
+    ProcessResult result_;
+    int pid_ = -1;
+    int pidfd_ = -1;
+    int out_ = -1, err_ = -1;  // capture pipes
+    bool exited_ = false;
+    std::chrono::steady_clock::time_point start_;
+};
+
+// The current environment with `set` applied and `unset` names removed; a name ending
+// in '*' removes every variable with that prefix.
 std::vector<std::string> environment_with(
     const std::vector<std::pair<std::string, std::string>>& set,
     const std::vector<std::string>& unset = {});
 
 // Ctrl-C handling: the first SIGINT/SIGTERM sets a flag that every running step sees
-// (and kills its process group); a second one exits at once with 130.
+// (and kills its process group); a second one exits at once with 130. Also makes
+// freezer a child subreaper.
 void install_interrupt_handler();
 bool interrupt_requested();
 void request_interrupt();  // for tests

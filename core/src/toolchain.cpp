@@ -175,6 +175,26 @@ sdk::ToolFacts Toolchain::tool(const LoadedBackend& backend, const Interpreter& 
     return facts;
 }
 
+const std::string& Toolchain::target_triple() {
+    if (triple_) return *triple_;
+    const char* path = std::getenv("PATH");
+    const auto rustc = find_program("rustc", path ? path : "");
+    if (!rustc) return *(triple_ = host_triple());
+    const std::string id = "rustc:" + *rustc;
+    if (auto facts = cached(id)) return *(triple_ = facts->value("host", host_triple()));
+    ProcessSpec spec;
+    spec.argv = {*rustc, "-vV"};
+    spec.capture = true;
+    spec.timeout = std::chrono::seconds(60);
+    const auto r = run_process(spec);
+    const auto at = r.out.find("\nhost: ");
+    if (!r.ok() || at == std::string::npos) return *(triple_ = host_triple());
+    const auto end = r.out.find('\n', at + 7);
+    triple_ = r.out.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+    remember(id, {*rustc}, {{"host", *triple_}});
+    return *triple_;
+}
+
 void Toolchain::save() {
     if (!dirty_ || file_.empty()) return;
     write_file_atomically(file_, cache_.dump(1));

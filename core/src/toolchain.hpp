@@ -38,6 +38,9 @@ public:
                                    const std::filesystem::path& project_dir);
     // The backend's tool facts for `python`; cached.
     sdk::ToolFacts tool(const LoadedBackend& backend, const Interpreter& python);
+    // The target triple Tauri names sidecars with: `rustc -vV`'s host line when rustc is
+    // on PATH, else derived for this machine. Memoised.
+    const std::string& target_triple();
     void save();  // writes the cache if a probe ran
 
 private:
@@ -49,6 +52,7 @@ private:
     nlohmann::json cache_;
     bool dirty_ = false;
     std::optional<Interpreter> interpreter_;
+    std::optional<std::string> triple_;
 };
 
 struct ToolError : std::runtime_error {

@@ -34,7 +34,7 @@
 
 namespace freezer::sdk {
 
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -142,6 +142,9 @@ struct Plan {
     std::string artifact_dir;
     // The main executable, relative to the artifact folder; empty: the core looks for it.
     std::string executable;
+    // False when the artifact needs a Python interpreter on the target (a plain .pex):
+    // its smoke test then keeps the interpreter's folder on PATH.
+    bool standalone = true;
 };
 
 struct Failure {

@@ -1,0 +1,179 @@
+// The smoke-test contract, on small real programs.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include "smoke_test.hpp"
+#include "test_support.hpp"
+
+using namespace freezer;
+using freezer::test::TempDir;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path script(const TempDir& dir, const std::string& name, const std::string& body) {
+    const auto p = dir / name;
+    freezer::test::write(p, "#!/bin/sh\n" + body);
+    ::chmod(p.c_str(), 0755);
+    return p;
+}
+
+config::Smoke run(std::vector<std::string> args, int exit = 0, std::string out = "", std::string err = "",
+                  std::chrono::milliseconds timeout = 10s) {
+    config::Smoke s;
+    s.run = config::RunSmoke{std::move(args), exit, std::move(out), std::move(err), timeout};
+    return s;
+}
+
+config::Smoke http(std::string path = "/health", int status = 200, std::chrono::milliseconds startup = 10s) {
+    config::Smoke s;
+    s.http = config::HttpSmoke{{"--port", "{port}"}, std::move(path), status, startup, 2s};
+    return s;
+}
+
+const SmokeEnvironment kEnv{"/usr/bin/python3", true};
+
+// A real HTTP server on the standard library: `server --port N`, /health -> 200.
+const std::string kServer = R"(exec /usr/bin/python3 -c '
+import http.server, signal, sys
+port = int(sys.argv[2])
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/health" else 404); self.end_headers()
+    def log_message(self, *a): pass
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+s = http.server.HTTPServer(("127.0.0.1", port), H)
+print("listening", flush=True)
+s.serve_forever()
+' "$@"
+)";
+
+}  // namespace
+
+TEST_CASE("run: exit code and output regexes", "[smoke]") {
+    TempDir dir;
+    const auto exe = script(dir, "greeter", "[ \"$1\" = --version ] && echo 'greeter 1.2.0' && exit 0\necho oops >&2\nexit 3\n");
+    SECTION("passes") {
+        const auto o = run_smoke_test(run({"--version"}, 0, "^greeter \\d+\\.\\d+"), exe, kEnv);
+        CHECK(o.ran);
+        CHECK(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("exited 0"));
+    }
+    SECTION("wrong exit code") {
+        const auto o = run_smoke_test(run({"--help"}), exe, kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("exited with 3, expected 0"));
+        CHECK(o.output_tail == std::vector<std::string>{"oops"});
+    }
+    SECTION("stdout regex misses") {
+        const auto o = run_smoke_test(run({"--version"}, 0, "^greeter 2\\."), exe, kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("stdout of 'greeter --version' does not match"));
+    }
+    SECTION("stderr regex") {
+        CHECK(run_smoke_test(run({"x"}, 3, "", "oo+ps"), exe, kEnv).passed);
+        CHECK_FALSE(run_smoke_test(run({"x"}, 3, "", "^fine$"), exe, kEnv).passed);
+    }
+}
+
+TEST_CASE("run: a hung binary times out and is killed", "[smoke]") {
+    TempDir dir;
+    const auto exe = script(dir, "hang", "sleep 30\n");
+    const auto start = std::chrono::steady_clock::now();
+    const auto o = run_smoke_test(run({}, 0, "", "", 300ms), exe, kEnv);
+    CHECK_FALSE(o.passed);
+    CHECK_THAT(o.message, Catch::Contains("did not finish within 0.3s"));
+    CHECK(std::chrono::steady_clock::now() - start < 10s);
+}
+
+TEST_CASE("http: a server that answers and stops on SIGTERM passes", "[smoke]") {
+    TempDir dir;
+    const auto exe = script(dir, "server", kServer);
+    const auto o = run_smoke_test(http(), exe, kEnv);
+    INFO(o.message);
+    CHECK(o.passed);
+    CHECK_THAT(o.message, Catch::Contains("GET /health -> 200") && Catch::Contains("stopped cleanly"));
+}
+
+TEST_CASE("http: failures", "[smoke]") {
+    TempDir dir;
+    SECTION("the wrong status") {
+        const auto o = run_smoke_test(http("/nope", 200, 2s), script(dir, "server", kServer), kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("answered 404, expected 200"));
+    }
+    SECTION("never ready") {
+        const auto o = run_smoke_test(http("/health", 200, 1s), script(dir, "mute", "sleep 30\n"), kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("got no answer within 1.0s"));
+    }
+    SECTION("exits before answering") {
+        const auto o = run_smoke_test(http(), script(dir, "crash", "echo 'cannot bind' >&2; exit 4\n"), kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("exited with 4 before answering"));
+        CHECK(o.output_tail == std::vector<std::string>{"cannot bind"});
+    }
+    SECTION("an orphaned child after SIGTERM") {
+        // The parent traps SIGTERM and exits, leaving its helper child behind: the
+        // bug of a onefile bootloader that does not stop its Python child.
+        const auto pidfile = dir / "orphan.pid";
+        const auto exe = script(dir, "leaky",
+                                "sleep 60 &\necho $! > " + pidfile.string() + "\n"
+                                "trap 'exit 0' TERM\n" + kServer.substr(5, kServer.size() - 6 /* no "exec ", no newline */) + " &\nwait\n");
+        const auto o = run_smoke_test(http(), exe, kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("left") && Catch::Contains("running") && Catch::Contains("orphaned"));
+        // ...and freezer killed the leftovers.
+        const int orphan = std::stoi(freezer::test::read(pidfile));
+        bool gone = false;
+        for (int i = 0; i < 100 && !gone; ++i) {
+            const auto stat = freezer::test::read("/proc/" + std::to_string(orphan) + "/stat");
+            gone = stat.empty() || stat.find(") Z") != std::string::npos;
+            if (!gone) ::usleep(20000);
+        }
+        CHECK(gone);
+    }
+}
+
+TEST_CASE("the smoke environment proves self-containment", "[smoke]") {
+    TempDir dir;
+    // A fake build venv whose bin/ is on PATH, as when freezer runs from an activated venv.
+    freezer::test::write(dir / "venv/pyvenv.cfg", "home = /usr/bin\n");
+    script(dir, "venv/bin/python", "exit 0\n");
+    script(dir, "venv/bin/helper-from-venv", "echo helped\n");
+    const std::string old_path = std::getenv("PATH");
+    ::setenv("PATH", ((dir / "venv/bin").string() + ":" + old_path).c_str(), 1);
+    for (const char* v : {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "_PYI_APPLICATION_HOME_DIR",
+                          "NUITKA_ONEFILE_PARENT", "PEX", "SCIE"})
+        ::setenv(v, "/leaked", 1);
+    const SmokeEnvironment how{(dir / "venv/bin/python").string(), true};
+
+    SECTION("a self-contained binary sees none of the build's environment") {
+        const auto exe = script(dir, "probe",
+                                "env | grep -E '^(PYTHONPATH|PYTHONHOME|VIRTUAL_ENV|_PYI_|NUITKA_|PEX|SCIE)' && exit 1\n"
+                                "case \"$PATH\" in *venv/bin*) exit 2;; esac\n"
+                                "case \"$HOME\" in */freezer-smoke-*/home) ;; *) exit 3;; esac\n"
+                                "case \"$(pwd)\" in */freezer-smoke-*/work) ;; *) exit 4;; esac\n"
+                                "echo clean\n");
+        const auto o = run_smoke_test(run({}, 0, "^clean$"), exe, how);
+        INFO(o.message);
+        CHECK(o.passed);
+    }
+    SECTION("a binary that needs the build venv fails") {
+        const auto exe = script(dir, "needy", "helper-from-venv\n");
+        CHECK(run_smoke_test(run({}, 0, "helped"), exe, SmokeEnvironment{"/usr/bin/python3", true}).passed == false);
+        const auto o = run_smoke_test(run({}, 0, "helped"), exe, how);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("exited with 127"));
+    }
+    SECTION("a backend that is not standalone keeps its interpreter's folder") {
+        const auto exe = script(dir, "needy", "helper-from-venv\n");
+        CHECK(run_smoke_test(run({}, 0, "helped"), exe, SmokeEnvironment{how.python, false}).passed);
+    }
+    ::setenv("PATH", old_path.c_str(), 1);
+    for (const char* v : {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "_PYI_APPLICATION_HOME_DIR",
+                          "NUITKA_ONEFILE_PARENT", "PEX", "SCIE"})
+        ::unsetenv(v);
+}
