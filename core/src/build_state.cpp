@@ -36,6 +36,7 @@ std::optional<BuildState> StateStore::load(const std::string& sidecar,
         s.toolchain = j.at("toolchain");
         s.built_at = j.value("built_at", "");
         s.duration_ms = j.value("duration_ms", 0LL);
+        s.smoke = j.value("smoke", "");
         const auto& o = j.at("output");
         s.output.dir = o.at("dir").get<std::string>();
         s.output.executable = o.at("executable").get<std::string>();
@@ -72,6 +73,7 @@ void StateStore::save(const std::string& sidecar, const std::string& backend,
         {"toolchain", s.toolchain},
         {"built_at", s.built_at},
         {"duration_ms", s.duration_ms},
+        {"smoke", s.smoke},
         {"output",
          {{"dir", s.output.dir.string()},
           {"executable", s.output.executable},

@@ -5,6 +5,7 @@
 // <sidecar>@<backend>.json, format 1 — read on every run, so it stays small:
 //   {"format": 1, "key": hex, "parts": {"inputs": hex, "config": hex, "toolchain": hex},
 //    "config": {...}, "toolchain": {...}, "built_at": iso8601, "duration_ms": n,
+//    "smoke": hex digest of the smoke test it passed (a changed test re-runs, no rebuild),
 //    "output": {"dir": abs, "executable": rel, "size": bytes,
 //               "files": [[rel, size, mtime_ns, inode], ...], "standalone": bool}}
 // <sidecar>@<backend>.inputs, format 1 — read only to explain a rebuild:
@@ -44,6 +45,7 @@ struct BuildState {
     std::string built_at;
     long long duration_ms = 0;
     OutputRecord output;
+    std::string smoke;  // digest of the smoke test the output passed ("" when none)
 };
 
 class StateStore {

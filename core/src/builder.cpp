@@ -261,6 +261,7 @@ Evaluation Builder::evaluate(const config::Sidecar& sc, const std::string& backe
     } else {
         ev.up_to_date = true;
         ev.reason = "up to date";
+        ev.resmoke = ev.previous->smoke != smoke_digest(sc.smoke);
     }
     return ev;
 }
@@ -362,8 +363,27 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
             r.artifact = ev.previous->output.dir / ev.previous->output.executable;
             r.size = ev.previous->output.size;
             r.log = log_path(r.name);
+            if (ev.resmoke) {
+                // Same binary, new smoke test: test it again; nothing is rebuilt.
+                reporter_.phase(r.name, r.backend, Phase::smoke, "the smoke test changed");
+                const auto python = toolchain_.interpreter(project_.python, project_.dir).path;
+                const auto o = run_smoke_test(ev.sidecar->smoke, r.artifact, {python, ev.previous->output.standalone});
+                r.smoke_ran = o.ran;
+                r.smoke_passed = o.passed;
+                r.smoke = o.message;
+                if (o.passed) {
+                    r.reason = o.ran ? "up to date; its changed smoke test passed" : "up to date";
+                    auto state = *ev.previous;
+                    state.smoke = smoke_digest(ev.sidecar->smoke);
+                    states_.save(r.name, r.backend, state, ev.inputs);
+                } else {
+                    r.status = Status::failed;
+                    r.error = "smoke test failed on the installed binary: " + o.message;
+                    r.log_tail = o.output_tail;
+                }
+            }
             r.duration = hashing[i];
-            if (project_.tauri_dir) install_tauri_copy(*ev.sidecar, r.artifact, r);
+            if (project_.tauri_dir && r.status == Status::skipped) install_tauri_copy(*ev.sidecar, r.artifact, r);
             reporter_.finished(r);
             continue;
         }
@@ -617,6 +637,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         state.built_at = iso_now();
         state.output = {installed.dir, installed.executable, installed.size,
                         list_output(installed.dir), plan.standalone};
+        state.smoke = smoke_digest(sc.smoke);
         states_.save(sc.name, backend.name(), state, ev.inputs);
         log(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
         r.status = Status::built;

@@ -86,6 +86,7 @@ struct Evaluation {
     KeyParts key;
     std::optional<BuildState> previous;
     bool up_to_date = false;
+    bool resmoke = false;  // up to date, but its smoke test changed: run that again
     std::string reason;
     std::vector<std::string> changes;
 };

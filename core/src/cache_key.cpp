@@ -50,6 +50,20 @@ json toolchain_json(const std::string& backend, const std::string& plugin_versio
             {"platform", triple}};
 }
 
+std::string smoke_digest(const config::Smoke& smoke) {
+    if (!smoke.run && !smoke.http) return "";
+    json j = json::object();
+    if (smoke.run)
+        j["run"] = {{"args", smoke.run->args}, {"exit", smoke.run->expect_exit},
+                    {"stdout", smoke.run->expect_stdout}, {"stderr", smoke.run->expect_stderr},
+                    {"timeout_ms", smoke.run->timeout.count()}};
+    if (smoke.http)
+        j["http"] = {{"args", smoke.http->args}, {"path", smoke.http->path},
+                     {"status", smoke.http->expect_status},
+                     {"startup_ms", smoke.http->startup_timeout.count()}, {"grace_ms", smoke.http->grace.count()}};
+    return hash_bytes(j.dump()).hex();
+}
+
 Hash128 hash_inputs(const std::vector<HashedInput>& inputs) {
     Hasher h;
     h.field("inputs");

@@ -41,6 +41,10 @@ nlohmann::json toolchain_json(const std::string& backend, const std::string& plu
                               const std::string& tool_version, const std::string& python_impl,
                               const std::string& python_version, const std::string& triple);
 
+// Digest of a sidecar's smoke test: kept beside the key, so a changed test re-runs on the
+// installed binary instead of rebuilding it. Empty when there is no smoke test.
+std::string smoke_digest(const config::Smoke& smoke);
+
 Hash128 hash_inputs(const std::vector<HashedInput>& inputs);  // inputs sorted by path
 KeyParts make_key(const std::vector<HashedInput>& inputs, const nlohmann::json& config,
                   const nlohmann::json& toolchain);
