@@ -327,3 +327,87 @@ sidecars:
     CHECK_THAT(again.err, Catch::Contains("greeter.spec has uncommitted changes"));
     CHECK_THAT(again.err, !Catch::Contains("gitignore"));
 }
+
+TEST_CASE("-j 2 builds both examples in parallel, smoke-tests both, installs Tauri copies",
+          "[integration]") {
+    Project p;
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    yaml = std::regex_replace(yaml, std::regex("defaults:"), "output: {tauri: src-tauri/binaries}\ndefaults:");
+    yaml = std::regex_replace(yaml, std::regex("mode: onedir"), "mode: onefile");
+    freezer::test::write(p / "freezer.yaml", yaml);
+
+    auto r = run_freezer(p.dir.path(), {"build", "-j", "2", "--json"});
+    REQUIRE(r.code == 0);
+    CHECK(r.report["jobs"] == 2);
+    for (const auto& s : r.report["sidecars"]) {
+        CHECK(s["status"] == "built");
+        CHECK(s["cpu_tokens"] == 1);
+        REQUIRE(s["smoke"].is_object());
+        CHECK(s["smoke"]["passed"] == true);
+        const fs::path tauri = s["tauri"].get<std::string>();
+        CHECK(tauri.parent_path() == p / "src-tauri/binaries");
+        CHECK_THAT(tauri.filename().string(), Catch::Matches(s["sidecar"].get<std::string>() + "-[a-z0-9_]+-[a-z]+-[a-z]+-[a-z]+"));
+        CHECK(fs::file_size(tauri) == s["size"].get<std::uint64_t>());
+    }
+    CHECK_THAT(r.report["sidecars"][0]["smoke"]["message"].get<std::string>(),
+               Catch::Contains("GET /api/health -> 200") && Catch::Contains("stopped cleanly"));
+    CHECK_THAT(r.report["sidecars"][1]["smoke"]["message"].get<std::string>(), Catch::Contains("'cli --version' exited 0"));
+    const auto tauri_cli = r.report["sidecars"][1]["tauri"].get<std::string>();
+    CHECK(run_binary(tauri_cli, {"--version"}).out == "greeter 1.2.0\n");
+
+    // A deleted Tauri copy comes back without a rebuild.
+    fs::remove(tauri_cli);
+    auto again = run_freezer(p.dir.path(), {"build", "--json"});
+    CHECK(status_of(again, "cli") == "skipped");
+    CHECK(fs::exists(tauri_cli));
+
+    // `freezer smoke` re-runs the contract on what is installed.
+    auto smoke = run_freezer(p.dir.path(), {"smoke", "--json"});
+    CHECK(smoke.code == 0);
+    CHECK(smoke.report["sidecars"][0]["status"] == "passed");
+    CHECK(smoke.report["sidecars"][1]["status"] == "passed");
+}
+
+TEST_CASE("a binary that fails its smoke test is not installed", "[integration]") {
+    Project p;
+    REQUIRE(run_freezer(p.dir.path(), {"build", "cli"}).code == 0);
+    const auto state = freezer::test::read(p / ".freezer/state/cli@pyinstaller.json");
+
+    // A change that breaks what the smoke test checks: the version banner.
+    const auto good = freezer::test::read(p / "cli/greeter/__init__.py");
+    freezer::test::write(p / "cli/greeter/__init__.py", "__version__ = \"unknown\"\n");
+    auto r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(r.code == 1);
+    CHECK(status_of(r, "cli") == "failed");
+    CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(),
+               Catch::Contains("smoke test failed") && Catch::Contains("does not match"));
+    CHECK(r.report["sidecars"][0]["log_tail"][0] == "greeter unknown");
+    CHECK(run_binary(p / "dist/cli/cli", {"--version"}).out == "greeter 1.2.0\n");  // the old one
+    CHECK(freezer::test::read(p / ".freezer/state/cli@pyinstaller.json") == state);
+
+    // Changing only the smoke test re-runs it on the installed binary, without a rebuild.
+    freezer::test::write(p / "cli/greeter/__init__.py", good);
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex("greeter \\\\\\\\d"), "greeter 9\\\\d"));
+    auto resmoke = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(resmoke.code == 1);
+    CHECK_THAT(resmoke.report["sidecars"][0]["error"].get<std::string>(),
+               Catch::Contains("smoke test failed on the installed binary"));
+    freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex("greeter \\\\\\\\d"), "greeter [0-9]"));
+    auto fixed = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(fixed.code == 0);
+    CHECK(status_of(fixed, "cli") == "skipped");
+    CHECK(fixed.report["sidecars"][0]["reason"] == "up to date; its changed smoke test passed");
+}
+
+TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar", "[integration]") {
+    TempDir dir;
+    freezer::test::write(dir / "src-tauri/tauri.conf.json", R"({"bundle": {"externalBin": ["binaries/api", "binaries/cli"]}})");
+    auto r = run_freezer(dir.path(), {"init", "--from-tauri", (dir / "src-tauri/tauri.conf.json").string()});
+    CHECK(r.code == 0);
+    const auto yaml = freezer::test::read(dir / "freezer.yaml");
+    CHECK_THAT(yaml, Catch::Contains("tauri: src-tauri/binaries") && Catch::Contains("  api:") && Catch::Contains("  cli:"));
+    auto again = run_freezer(dir.path(), {"init", "--from-tauri", (dir / "src-tauri/tauri.conf.json").string()});
+    CHECK(again.code == 2);
+    CHECK_THAT(again.err, Catch::Contains("already exists"));
+}

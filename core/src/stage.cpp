@@ -53,6 +53,13 @@ Hash128 copy_hashed(const fs::path& src, const fs::path& dst) {
     const auto d = XXH3_128bits_digest(h);
     XXH3_freeState(h);
     ::fchmod(out, st.st_mode & 07777);
+    // Packagers compare mtimes in whole seconds (PyInstaller: os.stat()[8] > the toc's),
+    // so a file changed within the second of the previous build would look unchanged.
+    // A staged copy that changed is dated into the next whole second.
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    const timespec next[2] = {{now.tv_sec + 1, 0}, {now.tv_sec + 1, 0}};
+    ::futimens(out, next);
     ::close(in);
     ::close(out);
     if (!ok || ::rename(tmp.c_str(), dst.c_str()) != 0) {

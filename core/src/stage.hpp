@@ -2,7 +2,9 @@
 // the build sees exactly the bytes that were hashed. Each copy is hashed while it is
 // written and compared with the key's hash; a file edited in between is caught, not
 // built. Re-staging copies only files whose staged copy differs, so the packager's
-// own incremental cache (which looks at paths and mtimes) keeps working.
+// own incremental cache (which looks at paths and mtimes) keeps working; a copy that
+// changed is dated into the next whole second, so a packager that compares mtimes in
+// seconds cannot miss it.
 #pragma once
 
 #include <filesystem>
