@@ -13,6 +13,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   # C++ libraries (found by CMake; never vendored)
   libboost-dev libyaml-cpp-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
+  libcurl4-openssl-dev
   # Python for the packagers' venv; PyInstaller needs objdump (binutils) and a shared libpython
   python3 python3-venv python3-dev binutils
   # test support

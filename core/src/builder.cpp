@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <deque>
+#include <future>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -112,13 +113,29 @@ Builder::Builder(const config::Project& project, const PluginHost& host, Reporte
       reporter_(reporter),
       freezer_dir_(project.dir / ".freezer"),
       toolchain_(freezer_dir_ / "state" / "probes.json"),
-      stat_cache_([&] {
-          std::string warning;
-          StatCache c(freezer_dir_ / "state" / "statcache", &warning);
-          if (!warning.empty()) reporter.warning(warning);
-          return c;
-      }()),
+      // Loaded on another thread while the first input walk runs.
+      stat_cache_loading_(std::async(std::launch::async,
+                                     [file = freezer_dir_ / "state" / "statcache"] {
+                                         std::string warning;
+                                         StatCache c(file, &warning);
+                                         return std::pair(std::move(c), warning);
+                                     })),
       states_(freezer_dir_ / "state") {}
+
+StatCache& Builder::stat_cache() {
+    if (!stat_cache_) {
+        auto [cache, warning] = stat_cache_loading_.get();
+        if (!warning.empty()) reporter_.warning(warning);
+        stat_cache_.emplace(std::move(cache));
+    }
+    return *stat_cache_;
+}
+
+StatCache& Builder::stage_cache() {
+    // Staged copies have their own stat cache: a no-change run never reads it.
+    if (!stage_cache_) stage_cache_.emplace(freezer_dir_ / "state" / "statcache-stage");
+    return *stage_cache_;
+}
 
 Builder::~Builder() = default;
 
@@ -231,7 +248,7 @@ Evaluation Builder::evaluate(const config::Sidecar& sc, const std::string& backe
     std::string key;
     for (const auto& f : scan.files) {
         key.assign(rel_root).append(f.path);
-        const auto h = stat_cache_.hash(key, root_str, f.path, f.stat);
+        const auto h = stat_cache().hash(key, root_str, f.path, f.stat);
         if (!h)
             throw SetupError(fmt::format("{}: cannot read input {}: {}", sc.name,
                                          (root / f.path).string(), std::strerror(errno)));
@@ -417,7 +434,8 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
         r.log = log_path(r.name);
         reporter_.finished(r);
     }
-    stat_cache_.save(options.sidecars.empty());
+    stat_cache().save(options.sidecars.empty());
+    if (stage_cache_) stage_cache_->save();
     return results;
 }
 
@@ -545,7 +563,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         StageStats staged;
         {
             std::lock_guard lock(stat_mutex_);
-            staged = sync_stage(project_.dir / sc.root, stage, ev.inputs, stat_cache_,
+            staged = sync_stage(project_.dir / sc.root, stage, ev.inputs, stage_cache(),
                                 ".freezer/stage/" + sc.name + "/");
         }
         log(fmt::format("freezer: staged {} inputs in {} ({} copied, {} kept, {} removed)",

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -127,8 +128,12 @@ private:
     Reporter& reporter_;
     std::filesystem::path freezer_dir_;  // <project>/.freezer
     Toolchain toolchain_;
-    StatCache stat_cache_;
-    std::mutex stat_mutex_;  // the stat cache is shared by concurrent builds
+    StatCache& stat_cache();
+    StatCache& stage_cache();
+    std::future<std::pair<StatCache, std::string>> stat_cache_loading_;
+    std::optional<StatCache> stat_cache_;   // inputs, keyed by path under the project
+    std::optional<StatCache> stage_cache_;  // staged copies; only builds need it
+    std::mutex stat_mutex_;  // the stage cache is shared by concurrent builds
     StateStore states_;
 };
 

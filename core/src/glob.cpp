@@ -12,16 +12,19 @@ std::vector<std::string_view> split(std::string_view path) {
     return out;
 }
 
-bool segment_matches(const std::string& pattern, std::string_view name) {
-    const auto wild = pattern.find_first_of("*?[");
-    if (wild == std::string::npos) return pattern == name;
-    // Fast path for the common "*.py": a star, then a literal suffix.
-    if (wild == 0 && pattern.find_first_of("*?[", 1) == std::string::npos) {
-        const std::string_view suffix = std::string_view(pattern).substr(1);
-        return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+bool segment_matches(const Glob::Segment& seg, std::string_view name) {
+    switch (seg.kind) {
+        case Glob::Segment::Kind::literal: return seg.text == name;
+        case Glob::Segment::Kind::star_suffix:
+            return name.size() >= seg.text.size() &&
+                   name.compare(name.size() - seg.text.size(), seg.text.size(), seg.text) == 0;
+        case Glob::Segment::Kind::wildcard: {
+            const std::string n(name);
+            return ::fnmatch(seg.text.c_str(), n.c_str(), 0) == 0;
+        }
+        case Glob::Segment::Kind::globstar: return true;
     }
-    const std::string n(name);
-    return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
+    return false;
 }
 
 }  // namespace
@@ -42,10 +45,10 @@ namespace {
 
 // Matches pattern segments [pi..] against path segments [si..]. With `prefix`, it
 // succeeds as soon as the path is used up (the rest of the pattern may match deeper).
-bool match_from(const std::vector<std::string>& pat, std::size_t pi,
+bool match_from(const std::vector<Glob::Segment>& pat, std::size_t pi,
                 const std::vector<std::string_view>& path, std::size_t si) {
     while (pi < pat.size()) {
-        if (pat[pi] == "**") {
+        if (pat[pi].kind == Glob::Segment::Kind::globstar) {
             if (pi + 1 == pat.size()) return true;
             // "**/<last>": only the path's last segment can match <last>.
             if (pi + 2 == pat.size())
@@ -64,7 +67,18 @@ bool match_from(const std::vector<std::string>& pat, std::size_t pi,
 }  // namespace
 
 Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
-    for (auto s : split(pattern_)) segments_.emplace_back(s);
+    for (auto piece : split(pattern_)) {
+        const std::string text(piece);
+        const auto wild = text.find_first_of("*?[");
+        if (text == "**")
+            segments_.push_back({Segment::Kind::globstar, text});
+        else if (wild == std::string::npos)
+            segments_.push_back({Segment::Kind::literal, text});
+        else if (wild == 0 && text.size() > 1 && text.find_first_of("*?[", 1) == std::string::npos)
+            segments_.push_back({Segment::Kind::star_suffix, text.substr(1)});
+        else
+            segments_.push_back({Segment::Kind::wildcard, text});
+    }
 }
 
 bool Glob::matches(std::string_view relative_path) const {
@@ -76,8 +90,8 @@ bool Glob::matches(const std::vector<std::string_view>& segments) const {
 }
 
 bool Glob::covers_dir(std::string_view relative_dir) const {
-    if (segments_.size() < 2 || segments_.back() != "**") return false;
-    const std::vector<std::string> prefix(segments_.begin(), segments_.end() - 1);
+    if (segments_.size() < 2 || segments_.back().kind != Segment::Kind::globstar) return false;
+    const std::vector<Segment> prefix(segments_.begin(), segments_.end() - 1);
     return match_from(prefix, 0, split(relative_dir), 0);
 }
 

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
+#include "http_client.hpp"
 #include "process.hpp"
 
 namespace freezer {
@@ -77,23 +77,6 @@ int free_port() {
         port = ntohs(addr.sin_port);
     ::close(fd);
     return port;
-}
-
-// GET url; the HTTP status, or -1 when nothing answered.
-long http_status(const std::string& url) {
-    CURL* curl = curl_easy_init();
-    if (!curl) return -1;
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 500L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                     +[](char*, size_t size, size_t n, void*) { return size * n; });
-    long status = -1;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    return status;
 }
 
 SmokeOutcome fail(SmokeOutcome o, std::string message, const ProcessResult& r) {
@@ -163,7 +146,7 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
             return fail(o, fmt::format("it {} before answering GET {}", r.describe(), url), r);
         }
         if (interrupt_requested()) return fail(o, "interrupted", child.finish(milliseconds(1000)));
-        status = http_status(url);
+        status = http_get_status(url, milliseconds(2000));
         if (status == http.expect_status) break;
         if (Clock::now() - start > http.startup_timeout) {
             auto& r = child.finish(milliseconds(1000));
