@@ -328,7 +328,7 @@ sidecars:
     CHECK_THAT(again.err, !Catch::Contains("gitignore"));
 }
 
-TEST_CASE("-j 2 builds both examples in parallel, smoke-tests both, installs Tauri copies",
+TEST_CASE("building with -j 2 builds both examples in parallel, smoke-tests both, installs Tauri copies",
           "[integration]") {
     Project p;
     auto yaml = freezer::test::read(p / "freezer.yaml");

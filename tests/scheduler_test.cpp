@@ -61,7 +61,7 @@ TEST_CASE("one failing task does not stop the others", "[scheduler]") {
     CHECK(states == std::vector<TaskState>{TaskState::failed, TaskState::succeeded, TaskState::succeeded});
 }
 
-TEST_CASE("--fail-fast starts nothing more and cancels what runs", "[scheduler]") {
+TEST_CASE("fail-fast starts nothing more and cancels what runs", "[scheduler]") {
     Meter meter;
     std::atomic<bool> cancel{false};
     std::vector<Task> tasks = {sleeper(meter, 1, "0.05", false, &cancel), sleeper(meter, 1, "30", true, &cancel),
