@@ -108,6 +108,11 @@ std::string query_api(const fs::path& exe) {
 TEST_CASE("freezer build freezes the examples, skips them when unchanged, rebuilds only what changed",
           "[integration]") {
     Project p;
+    // This one builds the cli as a folder (onedir), which Tauri copies cannot be.
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    yaml = std::regex_replace(yaml, std::regex("output:\n  tauri: [^\n]*\n"), "");
+    yaml = std::regex_replace(yaml, std::regex("    module: greeter"), "    mode: onedir\n    module: greeter");
+    freezer::test::write(p / "freezer.yaml", yaml);
 
     // 1. First build: both frozen, both run.
     auto first = run_freezer(p.dir.path(), {"build", "--json"});
@@ -255,8 +260,8 @@ TEST_CASE("bad input: clear errors, right exit codes, nothing built", "[integrat
     }
     SECTION("an output folder that cannot be written") {
         freezer::test::write(p / "blocked", "a file where the output folder should be");
-        freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex("defaults:"),
-                                                                    "output: {dir: blocked/dist}\ndefaults:"));
+        freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex("output:\n"),
+                                                                    "output:\n  dir: blocked/dist\n"));
         auto r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
         CHECK(r.code == 1);
         CHECK(status_of(r, "cli") == "failed");
@@ -330,12 +335,7 @@ sidecars:
 
 TEST_CASE("building with -j 2 builds both examples in parallel, smoke-tests both, installs Tauri copies",
           "[integration]") {
-    Project p;
-    auto yaml = freezer::test::read(p / "freezer.yaml");
-    yaml = std::regex_replace(yaml, std::regex("defaults:"), "output: {tauri: src-tauri/binaries}\ndefaults:");
-    yaml = std::regex_replace(yaml, std::regex("mode: onedir"), "mode: onefile");
-    freezer::test::write(p / "freezer.yaml", yaml);
-
+    Project p;  // the examples as they are: output.tauri, both onefile
     auto r = run_freezer(p.dir.path(), {"build", "-j", "2", "--json"});
     REQUIRE(r.code == 0);
     CHECK(r.report["jobs"] == 2);
