@@ -131,6 +131,9 @@ void TerminalReporter::print_result(const SidecarResult& r) {
             fmt::print("freezer: {} {} in {} -> {} ({})\n", who, style_.green("built"),
                        human_duration(r.duration), r.artifact.string(), human_size(r.size));
             if (r.smoke_ran) fmt::print("  smoke test passed: {}\n", r.smoke);
+            if (r.metrics.count("ccache_hits"))
+                fmt::print("  ccache: {} hits, {} misses\n", r.metrics.at("ccache_hits"),
+                           r.metrics.count("ccache_misses") ? r.metrics.at("ccache_misses") : 0);
             if (!r.tauri_copy.empty()) fmt::print("  tauri: {}\n", r.tauri_copy.string());
             if (verbose_)
                 for (const auto& c : r.changes) fmt::print("  because: {}\n", c);
@@ -228,6 +231,7 @@ nlohmann::json to_json(const SidecarResult& r) {
         j["size"] = r.size;
     }
     if (!r.tauri_copy.empty()) j["tauri"] = r.tauri_copy.string();
+    j["metrics"] = r.metrics;
     return j;
 }
 

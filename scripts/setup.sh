@@ -16,6 +16,8 @@ APT_PACKAGES=(
   libcurl4-openssl-dev
   # Python for the packagers' venv; PyInstaller needs objdump (binutils) and a shared libpython
   python3 python3-venv python3-dev binutils
+  # Nuitka: patchelf for standalone builds, ccache for fast rebuilds
+  patchelf ccache
   # test support
   curl procps
 )

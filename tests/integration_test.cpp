@@ -235,7 +235,7 @@ TEST_CASE("bad input: clear errors, right exit codes, nothing built", "[integrat
     SECTION("an unknown --backend") {
         auto r = run_freezer(p.dir.path(), {"build", "--backend", "nope"});
         CHECK(r.code == 2);
-        CHECK_THAT(r.err, Catch::Contains("unknown backend 'nope'") && Catch::Contains("known: pyinstaller"));
+        CHECK_THAT(r.err, Catch::Contains("unknown backend 'nope'") && Catch::Contains("known: nuitka, pyinstaller"));
     }
     SECTION("an interpreter that does not exist") {
         with("python: [^\n]*", "python: /nonexistent/python");
@@ -410,4 +410,34 @@ TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar"
     auto again = run_freezer(dir.path(), {"init", "--from-tauri", (dir / "src-tauri/tauri.conf.json").string()});
     CHECK(again.code == 2);
     CHECK_THAT(again.err, Catch::Contains("already exists"));
+}
+
+TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reuses ccache",
+          "[integration][nuitka]") {
+    Project p;
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    yaml = std::regex_replace(yaml, std::regex("    module: greeter"), "    backend: nuitka\n    module: greeter");
+    freezer::test::write(p / "freezer.yaml", yaml);
+
+    auto cold = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    REQUIRE(cold.code == 0);
+    const auto& c = cold.report["sidecars"][0];
+    CHECK(c["backend"] == "nuitka");
+    CHECK(c["status"] == "built");
+    CHECK(c["smoke"]["passed"] == true);
+    CHECK(c["cpu_tokens"].get<int>() >= 1);
+    CHECK(c["metrics"]["ccache_misses"].get<long>() > 0);
+    CHECK(fs::exists(p / ".freezer/cache/backends/nuitka/ccache"));
+    CHECK(run_binary(p / "dist/cli/cli", {"Ada"}).out == "Hello, Ada!\n");
+
+    // A one-line change: compiled again, with the unchanged C files from ccache.
+    auto main_py = freezer::test::read(p / "cli/greeter/__main__.py");
+    freezer::test::write(p / "cli/greeter/__main__.py", std::regex_replace(main_py, std::regex("Hello"), "Hi"));
+    auto warm = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    REQUIRE(warm.code == 0);
+    const auto& w = warm.report["sidecars"][0];
+    CHECK(w["status"] == "built");
+    CHECK(w["reason"] == "modified greeter/__main__.py");
+    CHECK(w["metrics"]["ccache_hits"].get<long>() > 0);
+    CHECK(run_binary(p / "dist/cli/cli", {"Ada"}).out == "Hi, Ada!\n");
 }

@@ -9,6 +9,7 @@
 #include <future>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include <sys/stat.h>
@@ -96,6 +97,24 @@ std::vector<std::string> json_changes(const json& before, const json& after,
 
 }  // namespace
 
+std::map<std::string, long long> read_metrics(const fs::path& log, const std::vector<sdk::Metric>& metrics) {
+    std::map<std::string, long long> out;
+    std::string text;
+    if (!read_file(log, text)) return out;
+    for (const auto& m : metrics) {
+        long long total = 0;
+        try {
+            const std::regex re(m.pattern);
+            for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
+                if (it->size() > 1) total += std::stoll((*it)[1].str());
+        } catch (const std::exception&) {
+            continue;  // a plugin's bad pattern costs its metric, not the build
+        }
+        out[m.name] = total;
+    }
+    return out;
+}
+
 std::vector<std::string> tail_lines(const fs::path& file, std::size_t n) {
     std::ifstream in(file);
     std::deque<std::string> lines;
@@ -167,6 +186,8 @@ sdk::PlanRequest Builder::make_request(const Evaluation& ev, bool clean, int tok
     rq.env = sc.env;
     const auto opt_it = sc.backends.find(backend.name());
     if (opt_it != sc.backends.end()) rq.options = opt_it->second;
+    rq.inputs.reserve(ev.inputs.size());
+    for (const auto& i : ev.inputs) rq.inputs.push_back(i.path);
     rq.stage_dir = fs::absolute(stage_dir(sc.name)).string();
     rq.cache_dir = fs::absolute(backend_cache_dir(backend.name())).string();
     rq.work_dir = rq.cache_dir + "/" + sc.name;
@@ -611,6 +632,8 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
                 return fail(fmt::format("{} {}", step.description.empty() ? step.argv[0] : step.description,
                                         res.describe()));
         }
+
+        if (!plan.metrics.empty()) r.metrics = read_metrics(r.log, plan.metrics);
 
         // The smoke test runs on the fresh artifact, before anything is installed.
         const auto root = artifact_root(plan.artifact_dir);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <atomic>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,6 +48,7 @@ struct SidecarResult {
     bool smoke_passed = false;
     std::string smoke;                  // what the smoke test did or why it failed
     std::filesystem::path tauri_copy;   // <output.tauri>/<name>-<triple>, when configured
+    std::map<std::string, long long> metrics;  // read off the log as the plan asked (ccache hits)
 };
 
 // Where a sidecar is in its build, for progress displays.
@@ -136,6 +138,10 @@ private:
     std::mutex stat_mutex_;  // the stage cache is shared by concurrent builds
     StateStore states_;
 };
+
+// Sums the plan's metrics over a build log.
+std::map<std::string, long long> read_metrics(const std::filesystem::path& log,
+                                              const std::vector<sdk::Metric>& metrics);
 
 // The last `n` lines of a log, for failure reports.
 std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t n);

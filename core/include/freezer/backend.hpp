@@ -34,7 +34,7 @@
 
 namespace freezer::sdk {
 
-inline constexpr std::uint32_t kAbiVersion = 2;
+inline constexpr std::uint32_t kAbiVersion = 3;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -114,6 +114,7 @@ struct PlanRequest {
     std::vector<std::pair<std::string, std::string>> env;  // declared build environment
     Option options;  // this backend's own options section (Kind::null when absent)
 
+    std::vector<std::string> inputs;  // the staged files, relative to stage_dir, sorted
     std::string stage_dir;  // absolute: the hashed inputs, exactly as hashed
     std::string work_dir;   // absolute: this backend's cache for this sidecar; persists
     std::string out_dir;    // absolute: empty folder the artifact must end up in
@@ -135,8 +136,17 @@ struct Step {
     std::string content;  // Kind::write_file
 };
 
+// A number the core reads off the build's log: every match of `pattern` (an ECMAScript
+// regex with one capture group of digits) adds its capture to the metric `name`.
+// Nuitka's ccache hits and misses are reported this way.
+struct Metric {
+    std::string name;
+    std::string pattern;
+};
+
 struct Plan {
     std::vector<Step> steps;
+    std::vector<Metric> metrics;
     // Folder whose contents become dist/<sidecar>/ (usually out_dir). If it holds a
     // single folder and nothing else, that folder is used instead (onedir layouts).
     std::string artifact_dir;

@@ -1,0 +1,212 @@
+// The Nuitka backend: compiles the sidecar to C and links it (standalone folder or a
+// onefile executable).
+//
+// Speed comes from caches kept per project under freezer's cache dir: NUITKA_CACHE_DIR
+// (downloads none; bytecode, dll dependencies) and CCACHE_DIR (Debian's ccache, which
+// Nuitka uses when it is on PATH). --jobs is the number of CPU tokens the scheduler
+// granted; --lto=no unless asked, for predictable development builds. It never passes
+// --assume-yes-for-downloads: a freezer build does not download.
+#include <freezer/backend.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+
+namespace {
+
+using namespace freezer::sdk;
+
+const char* kVersion = "1.0.0";
+const char* kPinned = "4.3.3";
+const std::vector<std::string> kKeys = {"jobs", "lto", "plugins", "extra_args"};
+
+std::optional<bool> as_bool(const Option& o) {
+    if (o.kind != Option::Kind::scalar) return std::nullopt;
+    std::string v = o.scalar;
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    return std::nullopt;
+}
+
+std::vector<std::string> strings(const Option* o) {
+    std::vector<std::string> out;
+    if (o && o->kind == Option::Kind::list)
+        for (const auto& i : o->items) out.push_back(i.scalar);
+    return out;
+}
+
+// "auto" or absent: whatever the scheduler grants; a number: at most that many.
+int jobs_option(const Option& options, int budget) {
+    const Option* j = options.find("jobs");
+    if (!j || j->kind != Option::Kind::scalar || j->scalar == "auto") return budget;
+    return std::clamp(std::stoi(j->scalar), 1, std::max(1, budget));
+}
+
+class NuitkaBackend final : public Backend {
+public:
+    std::string name() const override { return "nuitka"; }
+    std::string version() const override { return kVersion; }
+    std::string describe() const override {
+        return "Nuitka: compiles to C; standalone folder or onefile; incremental through ccache";
+    }
+    std::string install_hint() const override {
+        return std::string("install it into the interpreter freezer uses (freezer.yaml 'python:'): "
+                           "'<python> -m pip install nuitka==") +
+               kPinned + " zstandard' (freezer's requirements.txt pins both); it also needs a C compiler, "
+                         "the Python headers, patchelf and, for fast rebuilds, ccache: "
+                         "'apt-get install gcc python3-dev patchelf ccache'";
+    }
+
+    int cpu_tokens_wanted(const Option& options, int budget) const override {
+        return jobs_option(options, budget);
+    }
+
+    std::vector<Diagnostic> validate(const Option& options) const override {
+        std::vector<Diagnostic> out;
+        auto error = [&](const Option& at, std::string msg) {
+            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
+        };
+        if (options.kind == Option::Kind::null) return out;
+        if (options.kind != Option::Kind::map) {
+            error(options, "expected a mapping of Nuitka options");
+            return out;
+        }
+        for (const auto& [key, value] : options.entries) {
+            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+                error(value, "unknown Nuitka option '" + key + "' (known: jobs, lto, plugins, extra_args)");
+            } else if (key == "jobs") {
+                const bool ok = value.kind == Option::Kind::scalar &&
+                                (value.scalar == "auto" ||
+                                 (!value.scalar.empty() &&
+                                  std::all_of(value.scalar.begin(), value.scalar.end(), ::isdigit) &&
+                                  std::stoi(value.scalar) >= 1));
+                if (!ok) error(value, "expected 'auto' or a whole number of at least 1");
+            } else if (key == "lto") {
+                if (!as_bool(value) && !(value.kind == Option::Kind::scalar && value.scalar == "auto"))
+                    error(value, "expected true, false or auto");
+            } else {
+                bool ok = value.kind == Option::Kind::list;
+                for (const auto& i : value.items) ok = ok && i.kind == Option::Kind::scalar;
+                if (!ok) error(value, "expected a list of strings");
+                if (ok && key == "extra_args")
+                    for (const auto& i : value.items)
+                        if (i.scalar.rfind("--assume-yes-for-downloads", 0) == 0)
+                            error(i, "freezer builds must not download: leave out --assume-yes-for-downloads");
+            }
+        }
+        return out;
+    }
+
+    Probe probe(const std::string& python) const override {
+        return {{python, "-c",
+                 "import os, nuitka.Version as v\n"
+                 "print(v.getNuitkaVersion())\n"
+                 "print(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(v.__file__)))))\n"}};
+    }
+
+    ToolFacts parse_probe(const ProbeOutput& output) const override {
+        ToolFacts facts;
+        if (output.exit_code != 0) {
+            facts.problem = output.stderr_text.find("No module named") != std::string::npos
+                                ? "Nuitka is not installed for this interpreter"
+                                : "probing Nuitka failed: " + output.stderr_text;
+            return facts;
+        }
+        const auto nl = output.stdout_text.find('\n');
+        facts.version = output.stdout_text.substr(0, nl);
+        if (nl != std::string::npos) {
+            auto site = output.stdout_text.substr(nl + 1);
+            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
+            facts.fingerprint.push_back(site);
+        }
+        facts.found = !facts.version.empty();
+        facts.path = "-m nuitka";
+        return facts;
+    }
+
+    Plan plan(const PlanRequest& rq) const override {
+        namespace fs = std::filesystem;
+        // Decided from the request's input list, never from the disk: a plan is a pure
+        // function of its request (the core hashes it into the key before staging).
+        auto is_input = [&](const std::string& rel) {
+            return std::binary_search(rq.inputs.begin(), rq.inputs.end(), rel);
+        };
+        auto is_input_dir = [&](const std::string& rel) {
+            const auto it = std::lower_bound(rq.inputs.begin(), rq.inputs.end(), rel + "/");
+            return it != rq.inputs.end() && it->rfind(rel + "/", 0) == 0;
+        };
+        if (rq.mode != "onefile" && rq.mode != "onedir")
+            throw std::invalid_argument("unknown mode '" + rq.mode + "'");
+        Plan plan;
+        Step run;
+        run.cwd = rq.stage_dir;
+        run.env = rq.env;
+        run.env.emplace_back("NUITKA_CACHE_DIR", rq.cache_dir + "/nuitka-cache");
+        run.env.emplace_back("CCACHE_DIR", rq.cache_dir + "/ccache");
+        run.env.emplace_back("PYTHONPATH", rq.stage_dir);  // so --include-module finds the app
+        run.argv = {rq.python, "-m", "nuitka",
+                    rq.mode == "onefile" ? "--mode=onefile" : "--mode=standalone",
+                    "--jobs=" + std::to_string(jobs_option(rq.options, rq.cpu_tokens)),
+                    "--lto=" + lto(rq.options),
+                    "--output-dir=" + rq.out_dir,
+                    "--output-filename=" + rq.sidecar,
+                    "--remove-output",
+                    "--progress-bar=none"};
+        if (rq.clean) run.argv.push_back("--clean-cache=all");
+        for (const auto& p : strings(rq.options.find("plugins"))) run.argv.push_back("--enable-plugins=" + p);
+        std::vector<std::string> includes = rq.hidden_imports;
+        std::string main;
+        if (!rq.module.empty()) {
+            std::string rel = rq.module;
+            std::replace(rel.begin(), rel.end(), '.', '/');
+            if (is_input(rel + "/__main__.py")) {
+                // A package with __main__: Nuitka compiles the package folder as the program.
+                main = rq.stage_dir + "/" + rel;
+            } else {
+                main = rq.work_dir + "/launch_" + rq.sidecar + ".py";
+                Step write;
+                write.kind = Step::Kind::write_file;
+                write.description = "write launcher for module " + rq.module;
+                write.path = main;
+                write.content = "import runpy\nrunpy.run_module(\"" + rq.module +
+                                "\", run_name=\"__main__\", alter_sys=True)\n";
+                plan.steps.push_back(std::move(write));
+                includes.insert(includes.begin(), rq.module);
+            }
+        } else {
+            main = rq.stage_dir + "/" + rq.entry;
+        }
+        for (const auto& m : includes) run.argv.push_back("--include-module=" + m);
+        for (const auto& m : rq.exclude_modules) run.argv.push_back("--nofollow-import-to=" + m);
+        for (const auto& d : rq.data) {
+            const auto src = rq.stage_dir + "/" + d.src;
+            const auto name = fs::path(d.src).filename().string();
+            const std::string dest = d.dest == "." ? name : d.dest + "/" + name;
+            run.argv.push_back((is_input_dir(d.src) ? "--include-data-dir=" : "--include-data-files=") + src +
+                               "=" + dest);
+        }
+        for (const auto& a : strings(rq.options.find("extra_args"))) run.argv.push_back(a);
+        run.argv.push_back(main);
+        run.description = "nuitka " + rq.mode + " " + rq.sidecar;
+        plan.steps.push_back(std::move(run));
+        plan.artifact_dir = rq.out_dir;  // onefile: the executable; standalone: <main>.dist/
+        plan.executable = rq.sidecar;
+        plan.metrics = {{"ccache_hits", "result 'cache hit': (\\d+)"},
+                        {"ccache_misses", "result 'cache miss': (\\d+)"}};
+        return plan;
+    }
+
+private:
+    static std::string lto(const Option& options) {
+        const Option* l = options.find("lto");
+        if (!l) return "no";
+        if (l->kind == Option::Kind::scalar && l->scalar == "auto") return "auto";
+        return as_bool(*l).value_or(false) ? "yes" : "no";
+    }
+};
+
+}  // namespace
+
+FREEZER_BACKEND_PLUGIN(NuitkaBackend)

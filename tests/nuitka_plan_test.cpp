@@ -1,0 +1,142 @@
+// Golden tests of the Nuitka plugin's plans.
+#include <catch2/catch.hpp>
+
+#include "plugin_host.hpp"
+
+using namespace freezer;
+using Args = std::vector<std::string>;
+
+namespace {
+
+std::shared_ptr<LoadedBackend> plugin() {
+    static auto b = load_plugin(std::filesystem::path(FREEZER_PLUGIN_DIR) / "freezer-backend-nuitka.so").backend;
+    REQUIRE(b);
+    return b;
+}
+
+sdk::Option scalar(std::string v) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::scalar;
+    o.scalar = std::move(v);
+    return o;
+}
+
+sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::map;
+    o.entries = std::move(entries);
+    return o;
+}
+
+sdk::Option list(std::vector<std::string> items) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::list;
+    for (auto& i : items) o.items.push_back(scalar(i));
+    return o;
+}
+
+sdk::PlanRequest request() {
+    sdk::PlanRequest rq;
+    rq.sidecar = "api";
+    rq.entry = "run_api.py";
+    rq.mode = "onefile";
+    rq.inputs = {"app/__init__.py", "app/assets/logo.png", "app/services.json", "run_api.py"};
+    rq.stage_dir = "/p/stage";
+    rq.work_dir = "/p/cache/nuitka/api";
+    rq.cache_dir = "/p/cache/nuitka";
+    rq.out_dir = "/p/tmp/api";
+    rq.python = "/p/.venv/bin/python";
+    rq.cpu_tokens = 2;
+    return rq;
+}
+
+sdk::Plan plan(const sdk::PlanRequest& rq) {
+    auto b = plugin();
+    return unwrap(*b, "plan", b->abi().plan(rq));
+}
+
+const Args kHead = {"/p/.venv/bin/python", "-m", "nuitka"};
+
+}  // namespace
+
+TEST_CASE("nuitka: onefile script with includes, excludes, data files and folders", "[plan][nuitka]") {
+    auto rq = request();
+    rq.hidden_imports = {"app.services.upper"};
+    rq.exclude_modules = {"tkinter"};
+    rq.data = {{"app/services.json", "app"}, {"app/assets", "."}};
+    rq.env = {{"APP", "1"}};
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=onefile", "--jobs=2", "--lto=no",
+                                  "--output-dir=/p/tmp/api", "--output-filename=api", "--remove-output",
+                                  "--progress-bar=none", "--include-module=app.services.upper",
+                                  "--nofollow-import-to=tkinter",
+                                  "--include-data-files=/p/stage/app/services.json=app/services.json",
+                                  "--include-data-dir=/p/stage/app/assets=assets", "/p/stage/run_api.py"});
+    CHECK(p.steps[0].env == std::vector<std::pair<std::string, std::string>>{
+                                {"APP", "1"},
+                                {"NUITKA_CACHE_DIR", "/p/cache/nuitka/nuitka-cache"},
+                                {"CCACHE_DIR", "/p/cache/nuitka/ccache"},
+                                {"PYTHONPATH", "/p/stage"}});
+    CHECK(p.artifact_dir == "/p/tmp/api");
+    CHECK(p.executable == "api");
+    REQUIRE(p.metrics.size() == 2);
+    CHECK(p.metrics[0].name == "ccache_hits");
+    CHECK(std::count(p.steps[0].argv.begin(), p.steps[0].argv.end(), "--assume-yes-for-downloads") == 0);
+}
+
+TEST_CASE("nuitka: standalone package module, options, clean", "[plan][nuitka]") {
+    auto rq = request();
+    rq.sidecar = "cli";
+    rq.entry.clear();
+    rq.module = "greeter";
+    rq.mode = "onedir";
+    rq.inputs = {"greeter/__init__.py", "greeter/__main__.py"};
+    rq.options = map({{"jobs", scalar("1")}, {"lto", scalar("true")}, {"plugins", list({"anti-bloat"})},
+                      {"extra_args", list({"--python-flag=-O"})}});
+    rq.clean = true;
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=standalone", "--jobs=1", "--lto=yes",
+                                  "--output-dir=/p/tmp/api", "--output-filename=cli", "--remove-output",
+                                  "--progress-bar=none", "--clean-cache=all", "--enable-plugins=anti-bloat",
+                                  "--python-flag=-O", "/p/stage/greeter"});
+    auto b = plugin();
+    CHECK(std::get<int>(b->abi().cpu_tokens_wanted(rq.options, 2)) == 1);
+    CHECK(std::get<int>(b->abi().cpu_tokens_wanted(sdk::Option{}, 2)) == 2);
+}
+
+TEST_CASE("nuitka: a plain module gets a launcher", "[plan][nuitka]") {
+    auto rq = request();
+    rq.entry.clear();
+    rq.module = "app.main";
+    rq.inputs = {"app/__init__.py", "app/main.py"};
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 2);
+    CHECK(p.steps[0].kind == sdk::Step::Kind::write_file);
+    CHECK(p.steps[0].path == "/p/cache/nuitka/api/launch_api.py");
+    CHECK(p.steps[1].argv.back() == "/p/cache/nuitka/api/launch_api.py");
+    CHECK(std::count(p.steps[1].argv.begin(), p.steps[1].argv.end(), "--include-module=app.main") == 1);
+}
+
+TEST_CASE("nuitka: options are validated, downloads refused", "[plan][nuitka]") {
+    auto b = plugin();
+    auto check = [&](sdk::Option o) { return std::get<std::vector<sdk::Diagnostic>>(b->abi().validate(o)); };
+    CHECK(check(map({{"jobs", scalar("auto")}, {"lto", scalar("auto")}, {"plugins", list({"pyside6"})}})).empty());
+    auto d = check(map({{"jobs", scalar("0")}, {"ltoo", scalar("no")},
+                        {"extra_args", list({"--assume-yes-for-downloads"})}}));
+    REQUIRE(d.size() == 3);
+    CHECK_THAT(d[0].message, Catch::Contains("'auto' or a whole number"));
+    CHECK_THAT(d[1].message, Catch::Contains("unknown Nuitka option 'ltoo'"));
+    CHECK_THAT(d[2].message, Catch::Contains("must not download"));
+}
+
+TEST_CASE("nuitka: probe output is parsed", "[plan][nuitka]") {
+    auto b = plugin();
+    auto facts = std::get<sdk::ToolFacts>(b->abi().parse_probe({0, "4.3.3\n/p/site-packages\n", ""}));
+    CHECK(facts.found);
+    CHECK(facts.version == "4.3.3");
+    facts = std::get<sdk::ToolFacts>(b->abi().parse_probe({1, "", "ModuleNotFoundError: No module named 'nuitka'"}));
+    CHECK_FALSE(facts.found);
+    CHECK_THAT(std::get<std::string>(b->abi().install_hint()), Catch::Contains("nuitka==4.3.3"));
+}
