@@ -115,6 +115,19 @@ std::map<std::string, long long> read_metrics(const fs::path& log, const std::ve
     return out;
 }
 
+std::vector<std::string> matching_hints(const fs::path& log, const std::vector<sdk::FailureHint>& hints) {
+    std::vector<std::string> out;
+    std::string text;
+    if (hints.empty() || !read_file(log, text)) return out;
+    for (const auto& h : hints) {
+        try {
+            if (std::regex_search(text, std::regex(h.pattern))) out.push_back(h.message);
+        } catch (const std::exception&) {
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> tail_lines(const fs::path& file, std::size_t n) {
     std::ifstream in(file);
     std::deque<std::string> lines;
@@ -282,8 +295,10 @@ Evaluation Builder::evaluate(const config::Sidecar& sc, const std::string& backe
     // The plan itself joins the key: a plugin that changes what it runs rebuilds, even
     // when its version string did not move.
     const auto rq = make_request(ev, /*clean=*/false);
-    ev.toolchain["plan"] = plan_digest(unwrap(backend, "plan", backend.abi().plan(rq)),
-                                       fs::absolute(project_.dir).string(), rq.out_dir);
+    auto planned = backend.abi().plan(rq);
+    if (auto* f = std::get_if<sdk::Failure>(&planned))  // the backend refuses this sidecar's settings
+        throw SetupError(fmt::format("{}: {} cannot build it: {}", sc.name, backend_name, f->message));
+    ev.toolchain["plan"] = plan_digest(std::get<sdk::Plan>(planned), fs::absolute(project_.dir).string(), rq.out_dir);
     ev.key = make_key(ev.inputs, ev.config, ev.toolchain);
     ev.previous = states_.load(sc.name, backend_name);
 
@@ -628,9 +643,12 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
             if (res.interrupted)
                 return fail(interrupt_requested() ? "interrupted" : "cancelled: another sidecar failed (--fail-fast)",
                             Status::cancelled);
-            if (!res.ok())
-                return fail(fmt::format("{} {}", step.description.empty() ? step.argv[0] : step.description,
-                                        res.describe()));
+            if (!res.ok()) {
+                auto error = fmt::format("{} {}", step.description.empty() ? step.argv[0] : step.description,
+                                         res.describe());
+                for (const auto& hint : matching_hints(r.log, plan.failure_hints)) error += "\n  hint: " + hint;
+                return fail(error);
+            }
         }
 
         if (!plan.metrics.empty()) r.metrics = read_metrics(r.log, plan.metrics);

@@ -143,6 +143,10 @@ private:
 std::map<std::string, long long> read_metrics(const std::filesystem::path& log,
                                               const std::vector<sdk::Metric>& metrics);
 
+// The messages of the hints whose pattern matches the log.
+std::vector<std::string> matching_hints(const std::filesystem::path& log,
+                                        const std::vector<sdk::FailureHint>& hints);
+
 // The last `n` lines of a log, for failure reports.
 std::vector<std::string> tail_lines(const std::filesystem::path& file, std::size_t n);
 

@@ -144,9 +144,17 @@ struct Metric {
     std::string pattern;
 };
 
+// Advice for a failed build: when a failed step's log matches `pattern` (ECMAScript),
+// `message` is added to the error, e.g. which setting makes an offline build work.
+struct FailureHint {
+    std::string pattern;
+    std::string message;
+};
+
 struct Plan {
     std::vector<Step> steps;
     std::vector<Metric> metrics;
+    std::vector<FailureHint> failure_hints;
     // Folder whose contents become dist/<sidecar>/ (usually out_dir). If it holds a
     // single folder and nothing else, that folder is used instead (onedir layouts).
     std::string artifact_dir;

@@ -1,0 +1,178 @@
+// The PEX backend: a .pex zipapp (needs a Python on the target) or a scie, a single
+// native executable with its own interpreter (PEX's `--scie`).
+//
+// It packs exactly the staged inputs (-D stage), so build/, dist/ and __pycache__
+// never reach the artifact. PEX_ROOT lives under freezer's cache, per project.
+// A scie needs the `science` binary and a python-build-standalone interpreter, which
+// pex downloads unless `science_binary` and `assets_base_url` point at local copies or
+// a mirror; when that fails, the error names those two settings.
+#include <freezer/backend.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+
+namespace {
+
+using namespace freezer::sdk;
+
+const char* kVersion = "1.0.0";
+const char* kPinned = "2.105.2";
+const std::vector<std::string> kKeys = {"scie",          "python_version",  "pbs_release", "pbs_stripped",
+                                        "science_binary", "assets_base_url", "requirements", "extra_args"};
+
+std::optional<bool> as_bool(const Option& o) {
+    if (o.kind != Option::Kind::scalar) return std::nullopt;
+    std::string v = o.scalar;
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    return std::nullopt;
+}
+
+std::string scalar(const Option& options, const char* key, std::string fallback = "") {
+    const Option* o = options.find(key);
+    return o && o->kind == Option::Kind::scalar ? o->scalar : fallback;
+}
+
+std::vector<std::string> strings(const Option* o) {
+    std::vector<std::string> out;
+    if (o && o->kind == Option::Kind::list)
+        for (const auto& i : o->items) out.push_back(i.scalar);
+    return out;
+}
+
+class PexScieBackend final : public Backend {
+public:
+    std::string name() const override { return "pex-scie"; }
+    std::string version() const override { return kVersion; }
+    std::string describe() const override {
+        return "PEX: a .pex zipapp (needs Python on the target) or a scie with its own interpreter";
+    }
+    std::string install_hint() const override {
+        return std::string("install it into the interpreter freezer uses (freezer.yaml 'python:'): "
+                           "'<python> -m pip install pex==") +
+               kPinned + "' (freezer's requirements.txt pins it)";
+    }
+
+    std::vector<Diagnostic> validate(const Option& options) const override {
+        std::vector<Diagnostic> out;
+        auto error = [&](const Option& at, std::string msg) {
+            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
+        };
+        if (options.kind == Option::Kind::null) return out;
+        if (options.kind != Option::Kind::map) {
+            error(options, "expected a mapping of pex-scie options");
+            return out;
+        }
+        for (const auto& [key, value] : options.entries) {
+            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+                std::string known;
+                for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
+                error(value, "unknown pex-scie option '" + key + "' (known: " + known + ")");
+            } else if (key == "scie") {
+                if (value.kind != Option::Kind::scalar ||
+                    (value.scalar != "none" && value.scalar != "eager" && value.scalar != "lazy"))
+                    error(value, "expected none (a .pex), eager or lazy");
+            } else if (key == "pbs_stripped") {
+                if (!as_bool(value)) error(value, "expected true or false");
+            } else if (key == "requirements") {
+                const bool file = value.kind == Option::Kind::scalar && !value.scalar.empty();
+                bool list = value.kind == Option::Kind::list;
+                for (const auto& i : value.items) list = list && i.kind == Option::Kind::scalar;
+                if (!file && !list) error(value, "expected a requirements file (relative to the root) or a list of requirements");
+            } else if (key == "extra_args") {
+                bool list = value.kind == Option::Kind::list;
+                for (const auto& i : value.items) list = list && i.kind == Option::Kind::scalar;
+                if (!list) error(value, "expected a list of strings");
+            } else if (value.kind != Option::Kind::scalar || value.scalar.empty()) {
+                error(value, "expected a string");
+            }
+        }
+        return out;
+    }
+
+    std::vector<ExtraInput> extra_inputs(const Option& options) const override {
+        const Option* r = options.find("requirements");
+        if (r && r->kind == Option::Kind::scalar && !r->scalar.empty()) return {{r->scalar, false}};
+        return {};
+    }
+
+    Probe probe(const std::string& python) const override {
+        return {{python, "-c",
+                 "import os, pex.version as v\n"
+                 "print(v.__version__)\n"
+                 "print(os.path.dirname(os.path.dirname(os.path.abspath(v.__file__))))\n"}};
+    }
+
+    ToolFacts parse_probe(const ProbeOutput& output) const override {
+        ToolFacts facts;
+        if (output.exit_code != 0) {
+            facts.problem = output.stderr_text.find("No module named") != std::string::npos
+                                ? "pex is not installed for this interpreter"
+                                : "probing pex failed: " + output.stderr_text;
+            return facts;
+        }
+        const auto nl = output.stdout_text.find('\n');
+        facts.version = output.stdout_text.substr(0, nl);
+        if (nl != std::string::npos) {
+            auto site = output.stdout_text.substr(nl + 1);
+            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
+            facts.fingerprint.push_back(site);
+        }
+        facts.found = !facts.version.empty();
+        facts.path = "-m pex";
+        return facts;
+    }
+
+    Plan plan(const PlanRequest& rq) const override {
+        if (rq.mode != "onefile")
+            throw std::invalid_argument("pex builds one file (a .pex or a scie): set 'mode: onefile'");
+        const std::string scie = scalar(rq.options, "scie", "none");
+        Plan plan;
+        Step run;
+        run.cwd = rq.stage_dir;
+        run.env = rq.env;
+        run.argv = {rq.python, "-m", "pex", "-D", rq.stage_dir, "--pex-root", rq.cache_dir + "/pex-root",
+                    "--python", rq.python, "-o", rq.out_dir + "/" + rq.sidecar};
+        if (const Option* r = rq.options.find("requirements")) {
+            if (r->kind == Option::Kind::scalar)
+                run.argv.insert(run.argv.end(), {"-r", rq.stage_dir + "/" + r->scalar});
+            else
+                for (const auto& req : strings(r)) run.argv.push_back(req);
+        }
+        if (!rq.module.empty())
+            run.argv.insert(run.argv.end(), {"-m", rq.module});
+        else
+            run.argv.insert(run.argv.end(), {"--exe", rq.stage_dir + "/" + rq.entry});
+        if (rq.clean) run.argv.push_back("--disable-cache");
+        if (scie != "none") {
+            run.argv.insert(run.argv.end(), {"--scie", scie, "--scie-only"});
+            for (const auto& [key, flag] : {std::pair{"python_version", "--scie-python-version"},
+                                            std::pair{"pbs_release", "--scie-pbs-release"},
+                                            std::pair{"science_binary", "--scie-science-binary"},
+                                            std::pair{"assets_base_url", "--scie-assets-base-url"}}) {
+                const auto v = scalar(rq.options, key);
+                if (!v.empty()) run.argv.insert(run.argv.end(), {flag, v});
+            }
+            if (const Option* s = rq.options.find("pbs_stripped"); s && as_bool(*s).value_or(false))
+                run.argv.push_back("--scie-pbs-stripped");
+            plan.failure_hints.push_back(
+                {"urlopen error|Failed to (download|fetch)|science|Could not resolve host|Name or service not known",
+                 "a scie needs the 'science' binary and a Python interpreter, which pex downloads. Offline, set "
+                 "backends.pex-scie.science_binary (a local science executable) and "
+                 "backends.pex-scie.assets_base_url (a mirror of its assets), or scie: none for a .pex"});
+        }
+        for (const auto& a : strings(rq.options.find("extra_args"))) run.argv.push_back(a);
+        run.description = scie == "none" ? "pex " + rq.sidecar + ".pex" : "pex scie (" + scie + ") " + rq.sidecar;
+        plan.steps.push_back(std::move(run));
+        plan.artifact_dir = rq.out_dir;
+        plan.executable = rq.sidecar;
+        plan.standalone = scie != "none";  // a .pex runs on the target's Python
+        return plan;
+    }
+};
+
+}  // namespace
+
+FREEZER_BACKEND_PLUGIN(PexScieBackend)

@@ -1,0 +1,79 @@
+"""Tells a frozen sidecar how it was frozen, the same way under every freezer backend.
+
+Copy this package into your sidecar's root (next to your entry script) so that every
+packager bundles it, then::
+
+    import freezer_runtime
+
+    if freezer_runtime.is_frozen():
+        ...
+    config = freezer_runtime.resource_path("app/services.json")
+
+How each packager is recognised:
+
+* PyInstaller: ``sys.frozen`` is true and ``sys._MEIPASS`` is the bundle folder.
+* Nuitka: compiled modules have the global ``__compiled__`` (Nuitka does not set
+  ``sys.frozen``).
+* scie (PEX's native executables): the ``SCIE`` and ``SCIE_ARGV0`` variables.
+* PEX: the ``PEX`` variable names the .pex that ``sys.argv[0]`` runs. Children inherit
+  the variable, so the argv check keeps a plain Python child from passing for frozen.
+* cosmofy: ``sys.executable`` is a zip archive with a ``.args`` member.
+"""
+
+import os
+import sys
+import zipfile
+
+__all__ = ["frozen_backend", "is_frozen", "resource_path"]
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _same_file(a, b):
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_cosmofy():
+    exe = sys.executable or ""
+    try:
+        if not zipfile.is_zipfile(exe):
+            return False
+        with zipfile.ZipFile(exe) as z:
+            return ".args" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def frozen_backend():
+    """The freezer backend this program was frozen with: "pyinstaller", "nuitka",
+    "scie", "pex", "cosmofy", or None when it runs from source."""
+    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
+        return "pyinstaller"
+    if "__compiled__" in globals():
+        return "nuitka"
+    if os.environ.get("SCIE") and os.environ.get("SCIE_ARGV0"):
+        return "scie"
+    pex = os.environ.get("PEX")
+    if pex and sys.argv and _same_file(sys.argv[0], pex):
+        return "pex"
+    if _is_cosmofy():
+        return "cosmofy"
+    return None
+
+
+def is_frozen():
+    """True when the program runs from a frozen executable, whichever the packager."""
+    return frozen_backend() is not None
+
+
+def resource_path(relative):
+    """Absolute path of a data file bundled at ``relative`` (the ``src`` of a
+    freezer.yaml ``data`` entry, relative to the sidecar's root), frozen or not."""
+    if frozen_backend() == "pyinstaller":
+        return os.path.join(sys._MEIPASS, relative)
+    # Nuitka, PEX, scie and source runs keep the package layout: this package sits in the
+    # sidecar's root, so its parent folder is where bundled files are.
+    return os.path.join(_ROOT, relative)
