@@ -337,7 +337,7 @@ int cmd_backends(const Globals& g) {
     return kOk;
 }
 
-int cmd_clean(const Globals& g, const std::vector<std::string>& sidecars, bool cache) {
+int cmd_clean(const Globals& g, const std::vector<std::string>& sidecars, bool cache, const std::string& backend) {
     auto result = config::load_project(config_path(g));
     if (!result.project) {
         for (const auto& d : result.diagnostics) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
@@ -346,6 +346,18 @@ int cmd_clean(const Globals& g, const std::vector<std::string>& sidecars, bool c
     const auto& project = *result.project;
     const fs::path fz = project.dir / ".freezer";
     std::error_code ec;
+    if (!backend.empty()) {
+        // Only that packager's own cache (work dirs, ccache, PEX_ROOT, ...): builds,
+        // state and outputs stay, and the next build of a changed sidecar starts cold.
+        const auto dir = project.cache_dir / "backends" / backend;
+        const auto removed = fs::remove_all(dir, ec);
+        if (ec) {
+            fmt::print(stderr, "freezer: error: cannot remove {}: {}\n", dir.string(), ec.message());
+            return kFailed;
+        }
+        if (!g.json) fmt::print("freezer: emptied the {} cache {} ({} files)\n", backend, dir.string(), removed);
+        return kOk;
+    }
     std::vector<std::string> names = sidecars;
     if (names.empty())
         for (const auto& s : project.sidecars) names.push_back(s.name);
@@ -435,10 +447,13 @@ int main(int argc, char** argv) {
         "backends", "List the backend plugins found, their versions and whether their tools are installed");
     backends->fallthrough();
     bool clean_cache = false;
+    std::string clean_backend;
     auto* clean = app.add_subcommand(
         "clean", "Forget sidecars' builds: state, stage, logs and installed outputs");
     clean->add_option("sidecars", sidecars, "Sidecars to clean (default: all)")->type_name("SIDECAR");
     clean->add_flag("--cache", clean_cache, "Also drop their packager caches");
+    clean->add_option("--backend", clean_backend, "Only empty this packager's cache (keeps builds and outputs)")
+        ->type_name("NAME");
     clean->fallthrough();
 
     try {
@@ -453,7 +468,7 @@ int main(int argc, char** argv) {
         if (*init) return cmd_init(g, tauri_conf, init_force);
         if (*check) return cmd_check(g);
         if (*backends) return cmd_backends(g);
-        if (*clean) return cmd_clean(g, sidecars, clean_cache);
+        if (*clean) return cmd_clean(g, sidecars, clean_cache, clean_backend);
     } catch (const UsageError& e) {
         fmt::print(stderr, "freezer: error: {}\n", e.what());
         return kUsage;

@@ -172,6 +172,12 @@ StatCache& Builder::stage_cache() {
 Builder::~Builder() = default;
 
 fs::path Builder::state_dir() const { return states_.dir(); }
+std::string Builder::output_name(const config::Sidecar& sc, const std::string& backend) {
+    // The configured packager owns dist/<name>; another one (--backend) gets its own
+    // folder, log and state, so switching back and forth is a skip, not a rebuild.
+    return backend == sc.backend ? sc.name : sc.name + "@" + backend;
+}
+
 fs::path Builder::log_path(const std::string& sidecar) const {
     return freezer_dir_ / "logs" / (sidecar + ".log");
 }
@@ -415,7 +421,7 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
             r.reason = ev.reason;
             r.artifact = ev.previous->output.dir / ev.previous->output.executable;
             r.size = ev.previous->output.size;
-            r.log = log_path(r.name);
+            r.log = log_path(output_name(*ev.sidecar, r.backend));
             if (ev.resmoke) {
                 // Same binary, new smoke test: test it again; nothing is rebuilt.
                 reporter_.phase(r.name, r.backend, Phase::smoke, "the smoke test changed");
@@ -436,7 +442,8 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
                 }
             }
             r.duration = hashing[i];
-            if (project_.tauri_dir && r.status == Status::skipped) install_tauri_copy(*ev.sidecar, r.artifact, r);
+            if (project_.tauri_dir && r.status == Status::skipped && r.backend == ev.sidecar->backend)
+                install_tauri_copy(*ev.sidecar, r.artifact, r);
             reporter_.finished(r);
             continue;
         }
@@ -467,7 +474,7 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
         r.reason = ev.reason;
         r.error = interrupt_requested() ? "interrupted before it started"
                                         : "not started: another sidecar failed (--fail-fast)";
-        r.log = log_path(r.name);
+        r.log = log_path(output_name(*ev.sidecar, r.backend));
         reporter_.finished(r);
     }
     stat_cache().save(options.sidecars.empty());
@@ -482,7 +489,7 @@ std::vector<SidecarResult> Builder::smoke(const std::vector<std::string>& names,
         SidecarResult r;
         r.name = sc->name;
         r.backend = backend_override.empty() ? sc->backend : backend_override;
-        r.log = log_path(sc->name);
+        r.log = log_path(output_name(*sc, r.backend));
         const auto state = states_.load(sc->name, r.backend);
         reporter_.phase(r.name, r.backend, Phase::smoke, "");
         const auto t = Clock::now();
@@ -548,7 +555,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
     r.key = ev.key.key.hex();
     r.reason = ev.reason;
     r.changes = ev.changes;
-    r.log = log_path(sc.name);
+    r.log = log_path(output_name(sc, backend.name()));
     r.cpu_tokens = tokens;
 
     const fs::path cache_dir = backend_cache_dir(backend.name());
@@ -670,7 +677,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
                 return fail("smoke test failed: " + o.message + "; the previous output was kept");
             }
         }
-        if (project_.tauri_dir) {
+        if (project_.tauri_dir && backend.name() == sc.backend) {
             std::size_t files = 0;
             for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it)
                 files += it->is_regular_file();
@@ -681,12 +688,12 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         }
 
         reporter_.phase(sc.name, backend.name(), Phase::installing, "");
-        const auto target = project_.output_dir / sc.name;
+        const auto target = project_.output_dir / output_name(sc, backend.name());
         const auto installed = install_output(plan.artifact_dir, exe, target);
         r.artifact = installed.dir / installed.executable;
         r.size = installed.size;
         fs::remove_all(out_dir, ec);
-        if (project_.tauri_dir) install_tauri_copy(sc, r.artifact, r);
+        if (project_.tauri_dir && backend.name() == sc.backend) install_tauri_copy(sc, r.artifact, r);
 
         BuildState state;
         state.key = ev.key.key;

@@ -111,7 +111,9 @@ public:
     Evaluation evaluate(const config::Sidecar& sidecar, const std::string& backend, bool force);
 
     std::filesystem::path state_dir() const;
-    std::filesystem::path log_path(const std::string& sidecar) const;
+    std::filesystem::path log_path(const std::string& output_name) const;
+    // dist/ folder (and log) name of a sidecar built with `backend`.
+    static std::string output_name(const config::Sidecar& sc, const std::string& backend);
     std::filesystem::path stage_dir(const std::string& sidecar) const;
 
 private:
