@@ -26,3 +26,17 @@ TEST_CASE("the input scan selects, excludes, prunes and adds explicit files", "[
     CHECK(scan.unmatched_includes == std::vector<std::string>{"uv.lock"});
     CHECK(scan.missing == std::vector<std::string>{"missing.txt"});
 }
+
+TEST_CASE("linked folders are inputs too, and a link loop ends", "[inputs]") {
+    TempDir dir;
+    write(dir / "shared/util.py", "x");
+    write(dir / "app/main.py", "x");
+    std::filesystem::create_directory_symlink("../shared", dir / "app/shared");
+    std::filesystem::create_directory_symlink("..", dir / "app/loop");
+    const auto scan = scan_inputs(dir / "app", GlobSet({"**/*.py"}), GlobSet(), {});
+    std::vector<std::string> paths;
+    for (const auto& f : scan.files) paths.push_back(f.path);
+    CHECK(std::find(paths.begin(), paths.end(), "main.py") != paths.end());
+    CHECK(std::find(paths.begin(), paths.end(), "shared/util.py") != paths.end());
+    CHECK(paths.size() < 10);  // the loop was not followed forever
+}

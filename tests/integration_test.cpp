@@ -441,3 +441,56 @@ TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reu
     CHECK(w["metrics"]["ccache_hits"].get<long>() > 0);
     CHECK(run_binary(p / "dist/cli/cli", {"Ada"}).out == "Hi, Ada!\n");
 }
+
+TEST_CASE("the same app frozen by PyInstaller, Nuitka and pex knows which one froze it",
+          "[integration][nuitka][pex]") {
+    TempDir dir;
+    fs::copy(kExamples / "whoami", dir / "whoami", fs::copy_options::recursive);  // follows the freezer_runtime link
+    REQUIRE(fs::exists(dir / "whoami/freezer_runtime/__init__.py"));
+    // The examples' whoami sidecars, without the others.
+    auto yaml = freezer::test::read(kExamples / "freezer.yaml");
+    const auto at = yaml.find("  whoami-pyinstaller:");
+    REQUIRE(at != std::string::npos);
+    freezer::test::write(dir / "freezer.yaml",
+                         std::string("python: ") + FREEZER_TEST_PYTHON + "\nsidecars:\n" + yaml.substr(at));
+    auto r = run_freezer(dir.path(), {"build", "--json"});
+    REQUIRE(r.code == 0);
+    for (const auto& [sidecar, name] : {std::pair{"whoami-pyinstaller", "pyinstaller"},
+                                        std::pair{"whoami-nuitka", "nuitka"}, std::pair{"whoami-pex", "pex"}}) {
+        INFO(sidecar);
+        CHECK(status_of(r, sidecar) == "built");
+        const auto out = run_binary(dir / "dist" / sidecar / sidecar, {});
+        CHECK(out.out == std::string("frozen by ") + name + "\ndata files travel with the binary\n");
+    }
+    // A backend switch on the command line builds into its own folder; switching back skips.
+    auto other = run_freezer(dir.path(), {"build", "whoami-pex", "--backend", "pyinstaller", "--json"});
+    CHECK(status_of(other, "whoami-pex") == "failed");  // its smoke test expects pex...
+    CHECK(fs::exists(dir / "dist/whoami-pex/whoami-pex"));   // ...so the pex build stays
+    CHECK_FALSE(fs::exists(dir / "dist/whoami-pex@pyinstaller"));
+    auto back = run_freezer(dir.path(), {"build", "whoami-pex", "--json"});
+    CHECK(status_of(back, "whoami-pex") == "skipped");
+}
+
+TEST_CASE("a scie that cannot download says which settings make it work offline", "[integration][pex]") {
+    Project p;
+    freezer::test::write(p / "freezer.yaml", std::string("python: ") + FREEZER_TEST_PYTHON + R"(
+sidecars:
+  cli:
+    root: cli
+    module: greeter
+    backend: pex-scie
+    backends:
+      pex-scie: {scie: eager, python_version: "3.11"}
+)");
+    auto r = run_freezer(p.dir.path(), {"build", "--json"});
+    if (r.code == 0) {
+        // This machine reached the downloads: then the scie must be a real one.
+        WARN("the scie's downloads were reachable; checked the scie instead of the offline error");
+        CHECK(run_binary(p / "dist/cli/cli", {"--version"}).out == "greeter 1.2.0\n");
+        return;
+    }
+    CHECK(r.code == 1);
+    const auto error = r.report["sidecars"][0]["error"].get<std::string>();
+    CHECK_THAT(error, Catch::Contains("backends.pex-scie.science_binary") &&
+                          Catch::Contains("backends.pex-scie.assets_base_url"));
+}

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace freezer {
@@ -90,16 +91,22 @@ private:
             struct stat st;
             bool have_stat = false;
             if (type == DT_UNKNOWN || type == DT_LNK) {
-                // Follow links to files; never descend into linked folders (loops).
+                // Links are followed (shared code symlinked into a sidecar is an input);
+                // a linked folder is entered once, so a link loop ends.
                 if (::fstatat(::dirfd(dir), name, &st, 0) != 0) continue;
                 have_stat = true;
-                if (S_ISDIR(st.st_mode)) type = e->d_type == DT_LNK ? DT_LNK : DT_DIR;
-                else if (S_ISREG(st.st_mode)) type = DT_REG;
-                else continue;
+                if (S_ISDIR(st.st_mode)) {
+                    if (e->d_type == DT_LNK && !first_visit(st)) continue;
+                    type = DT_DIR;
+                } else if (S_ISREG(st.st_mode)) {
+                    type = DT_REG;
+                } else {
+                    continue;
+                }
             }
             if (type == DT_DIR) {
                 if (exclude_.covers_dir(child)) continue;
-                const int fd = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                const int fd = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd >= 0) subdirs.push_back({fd, child});
             } else if (type == DT_REG) {
                 split_path(child, res.segments);
@@ -120,8 +127,14 @@ private:
         }
     }
 
+    bool first_visit(const struct stat& st) {
+        std::lock_guard lock(mutex_);
+        return linked_dirs_.insert({st.st_dev, st.st_ino}).second;
+    }
+
     const GlobSet& include_;
     const GlobSet& exclude_;
+    std::set<std::pair<dev_t, ino_t>> linked_dirs_;  // folders entered through a link
     std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<Pending> queue_;

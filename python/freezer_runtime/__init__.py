@@ -15,8 +15,9 @@ How each packager is recognised:
 * Nuitka: compiled modules have the global ``__compiled__`` (Nuitka does not set
   ``sys.frozen``).
 * scie (PEX's native executables): the ``SCIE`` and ``SCIE_ARGV0`` variables.
-* PEX: the ``PEX`` variable names the .pex that ``sys.argv[0]`` runs. Children inherit
-  the variable, so the argv check keeps a plain Python child from passing for frozen.
+* PEX: the ``PEX`` variable names the running .pex, and this package is loaded from it
+  (its zip, or pex's unpacked copy under the pex root). Children inherit the variable,
+  so the location check keeps a plain Python child from passing for frozen.
 * cosmofy: ``sys.executable`` is a zip archive with a ``.args`` member.
 """
 
@@ -34,6 +35,21 @@ def _same_file(a, b):
         return os.path.realpath(a) == os.path.realpath(b)
     except (TypeError, ValueError):
         return False
+
+
+def _inside(path, folder):
+    try:
+        path, folder = os.path.realpath(path), os.path.realpath(folder)
+    except (TypeError, ValueError):
+        return False
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _loaded_from_pex(pex):
+    roots = [pex, os.path.expanduser("~/.cache/pex"), os.path.expanduser("~/.pex")]
+    if os.environ.get("PEX_ROOT"):
+        roots.append(os.environ["PEX_ROOT"])
+    return any(_inside(_ROOT, r) for r in roots)
 
 
 def _is_cosmofy():
@@ -57,7 +73,7 @@ def frozen_backend():
     if os.environ.get("SCIE") and os.environ.get("SCIE_ARGV0"):
         return "scie"
     pex = os.environ.get("PEX")
-    if pex and sys.argv and _same_file(sys.argv[0], pex):
+    if pex and ((sys.argv and _same_file(sys.argv[0], pex)) or _loaded_from_pex(pex)):
         return "pex"
     if _is_cosmofy():
         return "cosmofy"

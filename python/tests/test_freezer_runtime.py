@@ -60,7 +60,16 @@ def test_pex_only_for_the_pex_itself(monkeypatch, tmp_path):
     assert freezer_runtime.frozen_backend() == "pex"
     # A plain Python child that inherited PEX is not frozen.
     monkeypatch.setattr(sys, "argv", ["child.py"])
+    monkeypatch.setenv("PEX_ROOT", str(tmp_path / "pex-root"))
     assert freezer_runtime.frozen_backend() is None
+
+
+def test_pex_module_entry(monkeypatch, tmp_path):
+    # With `-m`, argv[0] is the module inside pex's unpacked copy, under the pex root.
+    monkeypatch.setenv("PEX", str(tmp_path / "cli.pex"))
+    monkeypatch.setenv("PEX_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(freezer_runtime.__file__))))
+    monkeypatch.setattr(sys, "argv", ["/somewhere/unzipped_pexes/1/abc/app/__main__.py"])
+    assert freezer_runtime.frozen_backend() == "pex"
 
 
 def test_cosmofy(monkeypatch, tmp_path):
