@@ -235,7 +235,7 @@ TEST_CASE("bad input: clear errors, right exit codes, nothing built", "[integrat
     SECTION("an unknown --backend") {
         auto r = run_freezer(p.dir.path(), {"build", "--backend", "nope"});
         CHECK(r.code == 2);
-        CHECK_THAT(r.err, Catch::Contains("unknown backend 'nope'") && Catch::Contains("known: nuitka, pyinstaller"));
+        CHECK_THAT(r.err, Catch::Contains("unknown backend 'nope'") && Catch::Contains("known: cosmofy, nuitka, pex-scie, pyinstaller"));
     }
     SECTION("an interpreter that does not exist") {
         with("python: [^\n]*", "python: /nonexistent/python");
@@ -493,4 +493,35 @@ sidecars:
     const auto error = r.report["sidecars"][0]["error"].get<std::string>();
     CHECK_THAT(error, Catch::Contains("backends.pex-scie.science_binary") &&
                           Catch::Contains("backends.pex-scie.assets_base_url"));
+}
+
+TEST_CASE("cosmofy: the preflight finds os.sched_getaffinity; a missing download names python_url",
+          "[integration][cosmofy]") {
+    TempDir dir;
+    freezer::test::write(dir / "app/main.py", "import os\nprint('cpus', len(os.sched_getaffinity(0)))\n");
+    freezer::test::write(dir / "app/pyproject.toml", "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = []\n");
+    const std::string head = std::string("python: ") + FREEZER_TEST_PYTHON +
+                             "\nsidecars:\n  app:\n    root: app\n    entry: main.py\n    backend: cosmofy\n";
+    SECTION("strict: the finding stops the build, with file:line and the fallback") {
+        freezer::test::write(dir / "freezer.yaml", head + "    backends:\n      cosmofy: {strict: true}\n");
+        auto r = run_freezer(dir.path(), {"build", "--json"});
+        CHECK(r.code == 1);
+        CHECK_THAT(r.err, Catch::Contains("warning: app: main.py:2: os.sched_getaffinity() does not exist") &&
+                              Catch::Contains("os.cpu_count()"));
+        CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(), Catch::Contains("preflight"));
+    }
+    SECTION("not strict: a warning, then the real cosmofy build") {
+        freezer::test::write(dir / "freezer.yaml", head);
+        auto r = run_freezer(dir.path(), {"build", "--json"});
+        CHECK_THAT(r.err, Catch::Contains("main.py:2: os.sched_getaffinity()"));
+        if (r.code == 0) {
+            WARN("Cosmopolitan Python could be downloaded here; checked the bundle instead of the offline error");
+            CHECK(status_of(r, "app") == "built");
+        } else {
+            // This machine cannot reach cosmo.zip: the error says which setting fixes it.
+            CHECK(r.code == 1);
+            CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(),
+                       Catch::Contains("backends.cosmofy.python_url") && Catch::Contains(".freezer/cache/backends/cosmofy"));
+        }
+    }
 }

@@ -97,7 +97,7 @@ TEST_CASE("an unknown backend in freezer.yaml lists the known ones", "[plugin][c
     const auto diags = check_backends(*r.project, host);
     REQUIRE(diags.size() == 3);
     CHECK_THAT(config::format_diagnostic(diags[0]),
-               Catch::Contains("freezer.yaml:4:14: error: sidecars.api.backend: unknown backend 'pyinstaler'; did you mean 'pyinstaller'? (known: nuitka, pyinstaller"));
+               Catch::Contains("freezer.yaml:4:14: error: sidecars.api.backend: unknown backend 'pyinstaler'; did you mean 'pyinstaller'? (known: cosmofy, nuitka, pex-scie, pyinstaller"));
     CHECK_THAT(config::format_diagnostic(diags[1]),
                Catch::Contains("6:27: error: sidecars.api.backends.pyinstaller.spec: '3' does not end in .spec"));
     CHECK(diags[2].severity == sdk::Diagnostic::Severity::warning);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <sys/stat.h>
@@ -641,7 +642,19 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
             spec.output_fd = log_fd;
             spec.timeout = std::chrono::hours(2);
             spec.cancel = cancel;
+            const off_t step_start = log_fd >= 0 ? ::lseek(log_fd, 0, SEEK_END) : 0;
             const auto res = run_process(spec);
+            // A step can raise warnings for the user: lines "::freezer-warning::<text>".
+            if (log_fd >= 0) {
+                std::string text;
+                read_file(r.log, text);
+                std::istringstream lines(text.substr(std::min<std::size_t>(text.size(), static_cast<std::size_t>(step_start))));
+                std::string line;
+                static const std::string kPrefix = "::freezer-warning::";
+                while (std::getline(lines, line))
+                    if (line.rfind(kPrefix, 0) == 0)
+                        reporter_.warning(sc.name + ": " + line.substr(kPrefix.size()));
+            }
             r.peak_rss_kb = std::max(r.peak_rss_kb, res.peak_rss_kb);
             r.cpu += res.cpu;
             log(fmt::format("freezer: {} ({:.1f}s, cpu {:.1f}s, peak RSS {} MB)", res.describe(),

@@ -1,0 +1,158 @@
+// The cosmofy backend (cosmofy 0.2): one Actually Portable Executable from a pure-Python
+// project, built on Cosmopolitan Python.
+//
+// cosmofy downloads Cosmopolitan Python (from cosmo.zip unless `python_url` points
+// elsewhere) into its cache, kept under freezer's cache dir. Before the build a
+// preflight scans the sidecar's sources and its pyproject dependencies for what
+// Cosmopolitan Python lacks: os.sched_getaffinity() (file:line, with the portable
+// fallback) and C extensions. Findings are warnings, or errors with `strict: true`.
+#include <freezer/backend.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+
+#include "preflight_script.hpp"
+
+namespace {
+
+using namespace freezer::sdk;
+
+const char* kVersion = "1.0.0";
+const char* kPinned = "0.2.1";
+const std::vector<std::string> kKeys = {"python_url", "strict", "extra_args"};
+
+std::optional<bool> as_bool(const Option& o) {
+    if (o.kind != Option::Kind::scalar) return std::nullopt;
+    std::string v = o.scalar;
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    return std::nullopt;
+}
+
+class CosmofyBackend final : public Backend {
+public:
+    std::string name() const override { return "cosmofy"; }
+    std::string version() const override { return kVersion; }
+    std::string describe() const override {
+        return "cosmofy: one portable executable on Cosmopolitan Python (pure-Python apps only)";
+    }
+    std::string install_hint() const override {
+        return std::string("install it into the interpreter freezer uses (freezer.yaml 'python:'): "
+                           "'<python> -m pip install cosmofy==") +
+               kPinned + " uv' (freezer's requirements.txt pins both)";
+    }
+
+    std::vector<Diagnostic> validate(const Option& options) const override {
+        std::vector<Diagnostic> out;
+        auto error = [&](const Option& at, std::string msg) {
+            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
+        };
+        if (options.kind == Option::Kind::null) return out;
+        if (options.kind != Option::Kind::map) {
+            error(options, "expected a mapping of cosmofy options");
+            return out;
+        }
+        for (const auto& [key, value] : options.entries) {
+            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
+                error(value, "unknown cosmofy option '" + key + "' (known: python_url, strict, extra_args)");
+            else if (key == "strict" && !as_bool(value))
+                error(value, "expected true or false");
+            else if (key == "python_url" && (value.kind != Option::Kind::scalar || value.scalar.empty()))
+                error(value, "expected the URL of a Cosmopolitan Python (a file:// URL works offline)");
+            else if (key == "extra_args" && value.kind != Option::Kind::list)
+                error(value, "expected a list of strings");
+        }
+        return out;
+    }
+
+    Probe probe(const std::string& python) const override {
+        return {{python, "-c",
+                 "import importlib.metadata as m, os, sys\n"
+                 "print(m.version('cosmofy'))\n"
+                 "print(os.path.dirname(os.path.dirname(m.distribution('cosmofy').locate_file('cosmofy'))))\n"}};
+    }
+
+    ToolFacts parse_probe(const ProbeOutput& output) const override {
+        ToolFacts facts;
+        if (output.exit_code != 0) {
+            facts.problem = "cosmofy is not installed for this interpreter";
+            return facts;
+        }
+        const auto nl = output.stdout_text.find('\n');
+        facts.version = output.stdout_text.substr(0, nl);
+        if (nl != std::string::npos) {
+            auto site = output.stdout_text.substr(nl + 1);
+            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
+            facts.fingerprint.push_back(site);
+        }
+        facts.found = !facts.version.empty();
+        facts.path = "cosmofy";
+        return facts;
+    }
+
+    Plan plan(const PlanRequest& rq) const override {
+        if (rq.mode != "onefile")
+            throw std::invalid_argument("cosmofy builds one file: set 'mode: onefile'");
+        if (!std::binary_search(rq.inputs.begin(), rq.inputs.end(), std::string("pyproject.toml")))
+            throw std::invalid_argument("cosmofy builds a project: the sidecar's root needs a pyproject.toml");
+        const std::string bin = rq.python.substr(0, rq.python.rfind('/'));
+        const std::string cache = rq.cache_dir + "/cosmofy";
+        const Option* strict = rq.options.find("strict");
+        Plan plan;
+
+        Step write;
+        write.kind = Step::Kind::write_file;
+        write.description = "write the cosmofy preflight";
+        write.path = rq.work_dir + "/preflight.py";
+        write.content = kPreflightScript;
+        plan.steps.push_back(write);
+
+        Step preflight;
+        preflight.description = "cosmofy preflight (Cosmopolitan Python compatibility)";
+        preflight.cwd = rq.stage_dir;
+        preflight.argv = {rq.python, write.path, rq.stage_dir, strict && as_bool(*strict).value_or(false) ? "1" : "0"};
+        plan.steps.push_back(preflight);
+
+        std::string script;
+        if (!rq.module.empty()) {
+            script = rq.work_dir + "/" + rq.sidecar + ".py";
+            Step launcher;
+            launcher.kind = Step::Kind::write_file;
+            launcher.description = "write launcher for module " + rq.module;
+            launcher.path = script;
+            launcher.content = "import runpy\nrunpy.run_module(\"" + rq.module +
+                               "\", run_name=\"__main__\", alter_sys=True)\n";
+            plan.steps.push_back(launcher);
+        } else {
+            script = rq.stage_dir + "/" + rq.entry;
+        }
+
+        Step run;
+        run.description = "cosmofy bundle " + rq.sidecar;
+        run.cwd = rq.stage_dir;
+        run.env = rq.env;
+        // cosmofy runs uv, installed beside the interpreter by the same requirements file.
+        run.env.emplace_back("PATH", bin + ":/usr/local/bin:/usr/bin:/bin");
+        run.env.emplace_back("COSMOFY_CACHE_DIR", cache);
+        run.argv = {bin + "/cosmofy", "bundle", "--script", script, "--output-dir", rq.out_dir, "--cache-dir", cache};
+        if (const Option* url = rq.options.find("python_url"); url && url->kind == Option::Kind::scalar)
+            run.argv.insert(run.argv.end(), {"--python-url", url->scalar});
+        if (rq.clean) run.argv.push_back("--no-cache");
+        if (const Option* extra = rq.options.find("extra_args"))
+            for (const auto& a : extra->items) run.argv.push_back(a.scalar);
+        plan.steps.push_back(std::move(run));
+        plan.failure_hints.push_back(
+            {"cosmo\\.zip|dns error|failed to lookup|[Cc]onnect|download|resolve",
+             "cosmofy downloads Cosmopolitan Python (from cosmo.zip by default) into " + cache +
+                 ". Offline, set backends.cosmofy.python_url to a reachable copy (file:///path/to/python works), or "
+                 "put the file into that cache folder"});
+        plan.artifact_dir = rq.out_dir;
+        return plan;
+    }
+};
+
+}  // namespace
+
+FREEZER_BACKEND_PLUGIN(CosmofyBackend)

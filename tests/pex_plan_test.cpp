@@ -1,0 +1,121 @@
+// Golden tests of the pex-scie plugin's plans.
+#include <catch2/catch.hpp>
+
+#include "plugin_host.hpp"
+
+using namespace freezer;
+using Args = std::vector<std::string>;
+
+namespace {
+
+std::shared_ptr<LoadedBackend> plugin() {
+    static auto b = load_plugin(std::filesystem::path(FREEZER_PLUGIN_DIR) / "freezer-backend-pex-scie.so").backend;
+    REQUIRE(b);
+    return b;
+}
+
+sdk::Option scalar(std::string v) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::scalar;
+    o.scalar = std::move(v);
+    return o;
+}
+
+sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::map;
+    o.entries = std::move(entries);
+    return o;
+}
+
+sdk::Option list(std::vector<std::string> items) {
+    sdk::Option o;
+    o.kind = sdk::Option::Kind::list;
+    for (auto& i : items) o.items.push_back(scalar(i));
+    return o;
+}
+
+sdk::PlanRequest request() {
+    sdk::PlanRequest rq;
+    rq.sidecar = "api";
+    rq.module = "app.main";
+    rq.mode = "onefile";
+    rq.stage_dir = "/p/stage";
+    rq.cache_dir = "/p/cache/pex-scie";
+    rq.work_dir = "/p/cache/pex-scie/api";
+    rq.out_dir = "/p/tmp";
+    rq.python = "/p/.venv/bin/python";
+    return rq;
+}
+
+sdk::Plan plan(const sdk::PlanRequest& rq) {
+    auto b = plugin();
+    return unwrap(*b, "plan", b->abi().plan(rq));
+}
+
+const Args kHead = {"/p/.venv/bin/python", "-m", "pex", "-D", "/p/stage", "--pex-root", "/p/cache/pex-scie/pex-root",
+                    "--python", "/p/.venv/bin/python", "-o", "/p/tmp/api"};
+
+Args with(const Args& rest) {
+    Args a = kHead;
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("pex: a .pex from a module, with a requirements file", "[plan][pex]") {
+    auto rq = request();
+    rq.options = map({{"requirements", scalar("requirements.txt")}});
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].argv == with({"-r", "/p/stage/requirements.txt", "-m", "app.main"}));
+    CHECK_FALSE(p.standalone);  // a .pex runs on the target's Python
+    CHECK(p.executable == "api");
+    CHECK(p.failure_hints.empty());
+    auto b = plugin();
+    const auto extra = std::get<std::vector<sdk::ExtraInput>>(b->abi().extra_inputs(rq.options));
+    REQUIRE(extra.size() == 1);
+    CHECK(extra[0].path == "requirements.txt");
+}
+
+TEST_CASE("pex: a script entry, listed requirements, clean", "[plan][pex]") {
+    auto rq = request();
+    rq.module.clear();
+    rq.entry = "run_api.py";
+    rq.clean = true;
+    rq.options = map({{"requirements", list({"fastapi==0.115.0", "uvicorn"})}, {"extra_args", list({"--compile"})}});
+    CHECK(plan(rq).steps[0].argv ==
+          with({"fastapi==0.115.0", "uvicorn", "--exe", "/p/stage/run_api.py", "--disable-cache", "--compile"}));
+}
+
+TEST_CASE("pex: a scie with every option, and the offline hint", "[plan][pex]") {
+    auto rq = request();
+    rq.options = map({{"scie", scalar("eager")},
+                      {"python_version", scalar("3.11")},
+                      {"pbs_release", scalar("20251014")},
+                      {"pbs_stripped", scalar("true")},
+                      {"science_binary", scalar("/opt/science")},
+                      {"assets_base_url", scalar("http://mirror.local/scie")}});
+    const auto p = plan(rq);
+    CHECK(p.steps[0].argv == with({"-m", "app.main", "--scie", "eager", "--scie-only", "--scie-python-version", "3.11",
+                                   "--scie-pbs-release", "20251014", "--scie-science-binary", "/opt/science",
+                                   "--scie-assets-base-url", "http://mirror.local/scie", "--scie-pbs-stripped"}));
+    CHECK(p.standalone);
+    REQUIRE(p.failure_hints.size() == 1);
+    CHECK_THAT(p.failure_hints[0].message, Catch::Contains("science_binary") && Catch::Contains("assets_base_url"));
+}
+
+TEST_CASE("pex: onedir is refused, options are validated", "[plan][pex]") {
+    auto rq = request();
+    rq.mode = "onedir";
+    auto b = plugin();
+    auto r = b->abi().plan(rq);
+    REQUIRE(std::holds_alternative<sdk::Failure>(r));
+    CHECK_THAT(std::get<sdk::Failure>(r).message, Catch::Contains("mode: onefile"));
+    auto d = std::get<std::vector<sdk::Diagnostic>>(
+        b->abi().validate(map({{"scie", scalar("fast")}, {"pbs_stripped", scalar("maybe")}, {"sciee", scalar("x")}})));
+    REQUIRE(d.size() == 3);
+    CHECK_THAT(d[0].message, Catch::Contains("none (a .pex), eager or lazy"));
+    CHECK_THAT(d[2].message, Catch::Contains("unknown pex-scie option 'sciee'"));
+}
