@@ -182,13 +182,17 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
             name_w = std::max(name_w, r.name.size());
             backend_w = std::max(backend_w, r.backend.size());
         }
-        fmt::print("\n  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {}\n", "sidecar", name_w, "backend", backend_w,
-                   "status", "time", "size", "smoke");
+        fmt::print("\n  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {:<6}  {}\n", "sidecar", name_w, "backend", backend_w,
+                   "status", "time", "size", "smoke", "notes");
         for (const auto& r : results) {
             const std::string smoke = !r.smoke_ran ? "-" : r.smoke_passed ? "passed" : "FAILED";
-            fmt::print("  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {}\n", r.name, name_w, r.backend, backend_w,
+            std::string notes;
+            if (r.metrics.count("ccache_hits"))
+                notes = fmt::format("ccache {} hits / {} misses", r.metrics.at("ccache_hits"),
+                                    r.metrics.count("ccache_misses") ? r.metrics.at("ccache_misses") : 0);
+            fmt::print("  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {:<6}  {}\n", r.name, name_w, r.backend, backend_w,
                        to_string(r.status), human_duration(r.duration),
-                       r.size ? human_size(r.size) : std::string("-"), smoke);
+                       r.size ? human_size(r.size) : std::string("-"), smoke, notes);
         }
         fmt::print("\n");
     }

@@ -415,8 +415,10 @@ TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar"
 TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reuses ccache",
           "[integration][nuitka]") {
     Project p;
+    // Standalone (a folder) here; the whoami example covers onefile. Tauri copies need one file.
     auto yaml = freezer::test::read(p / "freezer.yaml");
-    yaml = std::regex_replace(yaml, std::regex("    module: greeter"), "    backend: nuitka\n    module: greeter");
+    yaml = std::regex_replace(yaml, std::regex("output:\n  tauri: [^\n]*\n"), "");
+    yaml = std::regex_replace(yaml, std::regex("    module: greeter"), "    backend: nuitka\n    mode: onedir\n    module: greeter");
     freezer::test::write(p / "freezer.yaml", yaml);
 
     auto cold = run_freezer(p.dir.path(), {"build", "cli", "--json"});
@@ -429,6 +431,7 @@ TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reu
     CHECK(c["metrics"]["ccache_misses"].get<long>() > 0);
     CHECK(fs::exists(p / ".freezer/cache/backends/nuitka/ccache"));
     CHECK(run_binary(p / "dist/cli/cli", {"Ada"}).out == "Hello, Ada!\n");
+    CHECK(fs::exists(p / "dist/cli/libpython3.11.so.1.0"));  // a standalone folder
 
     // A one-line change: compiled again, with the unchanged C files from ccache.
     auto main_py = freezer::test::read(p / "cli/greeter/__main__.py");
