@@ -3,4 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-ctest --test-dir build --output-on-failure "$@"
+rc=0
+ctest --test-dir build --output-on-failure "$@" || rc=$?
+# ctest lists skipped tests by name; say why each was skipped.
+grep -h "^SKIPPED:" build/Testing/Temporary/LastTest.log 2>/dev/null | sort -u | sed 's/^/test: /' || true
+exit $rc

@@ -472,6 +472,13 @@ TEST_CASE("the same app frozen by PyInstaller, Nuitka and pex knows which one fr
     CHECK_FALSE(fs::exists(dir / "dist/whoami-pex@pyinstaller"));
     auto back = run_freezer(dir.path(), {"build", "whoami-pex", "--json"});
     CHECK(status_of(back, "whoami-pex") == "skipped");
+
+    // `clean --backend` empties that packager's cache only.
+    REQUIRE(fs::exists(dir / ".freezer/cache/backends/pex-scie/pex-root"));
+    CHECK(run_freezer(dir.path(), {"clean", "--backend", "pex-scie"}).code == 0);
+    CHECK_FALSE(fs::exists(dir / ".freezer/cache/backends/pex-scie"));
+    CHECK(fs::exists(dir / ".freezer/cache/backends/nuitka"));
+    CHECK(fs::exists(dir / "dist/whoami-pex/whoami-pex"));
 }
 
 TEST_CASE("a scie that cannot download says which settings make it work offline", "[integration][pex]") {
@@ -527,4 +534,38 @@ TEST_CASE("cosmofy: the preflight finds os.sched_getaffinity; a missing download
                        Catch::Contains("backends.cosmofy.python_url") && Catch::Contains(".freezer/cache/backends/cosmofy"));
         }
     }
+}
+
+// Real scie and cosmofy builds need what pex and cosmofy download (pex's science binary
+// and a Python build; Cosmopolitan Python). ctest runs these only when the environment
+// names local copies (see tests/CMakeLists.txt); otherwise it reports them skipped.
+TEST_CASE("a real scie build from local science and assets", "[downloads][scie]") {
+    Project p;
+    const char* science = std::getenv("FREEZER_TEST_SCIENCE_BINARY");
+    const char* assets = std::getenv("FREEZER_TEST_SCIE_ASSETS_BASE_URL");
+    REQUIRE(science);
+    std::string opts = std::string("{scie: eager, science_binary: ") + science;
+    if (assets) opts += std::string(", assets_base_url: ") + assets;
+    freezer::test::write(p / "freezer.yaml", std::string("python: ") + FREEZER_TEST_PYTHON +
+                                                 "\nsidecars:\n  cli:\n    root: cli\n    module: greeter\n"
+                                                 "    backend: pex-scie\n    smoke: {run: [--version]}\n"
+                                                 "    backends:\n      pex-scie: " + opts + "}\n");
+    auto r = run_freezer(p.dir.path(), {"build", "--json"});
+    REQUIRE(r.code == 0);
+    CHECK(r.report["sidecars"][0]["smoke"]["passed"] == true);  // standalone: no venv on PATH
+}
+
+TEST_CASE("a real cosmofy build from a local Cosmopolitan Python", "[downloads][cosmofy]") {
+    TempDir dir;
+    const char* url = std::getenv("FREEZER_TEST_COSMOFY_PYTHON_URL");
+    REQUIRE(url);
+    freezer::test::write(dir / "app/main.py", "import os\nprint('cpus', os.cpu_count())\n");
+    freezer::test::write(dir / "app/pyproject.toml", "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = []\n");
+    freezer::test::write(dir / "freezer.yaml", std::string("python: ") + FREEZER_TEST_PYTHON +
+                                                   "\nsidecars:\n  app:\n    root: app\n    entry: main.py\n"
+                                                   "    backend: cosmofy\n    smoke: {run: [], expect_stdout: '^cpus '}\n"
+                                                   "    backends:\n      cosmofy: {python_url: \"" + url + "\"}\n");
+    auto r = run_freezer(dir.path(), {"build", "--json"});
+    REQUIRE(r.code == 0);
+    CHECK(r.report["sidecars"][0]["smoke"]["passed"] == true);
 }
