@@ -1,32 +1,24 @@
 // Golden tests of the cosmofy plugin's plans.
 #include <catch2/catch.hpp>
 
+#include "option_builders.hpp"
 #include "plugin_host.hpp"
 
 using namespace freezer;
+using freezer::test::list;
+using freezer::test::map;
+using freezer::test::scalar;
 using Args = std::vector<std::string>;
 
 namespace {
 
 std::shared_ptr<LoadedBackend> plugin() {
-    static auto b = load_plugin(std::filesystem::path(FREEZER_PLUGIN_DIR) / "freezer-backend-cosmofy.so").backend;
+    static auto b = test::real_plugin("cosmofy");
     REQUIRE(b);
     return b;
 }
 
-sdk::Option scalar(std::string v) {
-    sdk::Option o;
-    o.kind = sdk::Option::Kind::scalar;
-    o.scalar = std::move(v);
-    return o;
-}
 
-sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries) {
-    sdk::Option o;
-    o.kind = sdk::Option::Kind::map;
-    o.entries = std::move(entries);
-    return o;
-}
 
 sdk::PlanRequest request() {
     sdk::PlanRequest rq;

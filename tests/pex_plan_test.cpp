@@ -1,39 +1,25 @@
 // Golden tests of the pex-scie plugin's plans.
 #include <catch2/catch.hpp>
 
+#include "option_builders.hpp"
 #include "plugin_host.hpp"
 
 using namespace freezer;
+using freezer::test::list;
+using freezer::test::map;
+using freezer::test::scalar;
 using Args = std::vector<std::string>;
 
 namespace {
 
 std::shared_ptr<LoadedBackend> plugin() {
-    static auto b = load_plugin(std::filesystem::path(FREEZER_PLUGIN_DIR) / "freezer-backend-pex-scie.so").backend;
+    static auto b = test::real_plugin("pex-scie");
     REQUIRE(b);
     return b;
 }
 
-sdk::Option scalar(std::string v) {
-    sdk::Option o;
-    o.kind = sdk::Option::Kind::scalar;
-    o.scalar = std::move(v);
-    return o;
-}
 
-sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries) {
-    sdk::Option o;
-    o.kind = sdk::Option::Kind::map;
-    o.entries = std::move(entries);
-    return o;
-}
 
-sdk::Option list(std::vector<std::string> items) {
-    sdk::Option o;
-    o.kind = sdk::Option::Kind::list;
-    for (auto& i : items) o.items.push_back(scalar(i));
-    return o;
-}
 
 sdk::PlanRequest request() {
     sdk::PlanRequest rq;

@@ -7,6 +7,7 @@
 // Cosmopolitan Python lacks: os.sched_getaffinity() (file:line, with the portable
 // fallback) and C extensions. Findings are warnings, or errors with `strict: true`.
 #include <freezer/backend.hpp>
+#include <freezer/backend_util.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -17,19 +18,12 @@
 namespace {
 
 using namespace freezer::sdk;
+using namespace freezer::sdk::util;
 
 const char* kVersion = "1.0.0";
 const char* kPinned = "0.2.1";
 const std::vector<std::string> kKeys = {"python_url", "strict", "extra_args"};
 
-std::optional<bool> as_bool(const Option& o) {
-    if (o.kind != Option::Kind::scalar) return std::nullopt;
-    std::string v = o.scalar;
-    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    return std::nullopt;
-}
 
 class CosmofyBackend final : public Backend {
 public:
@@ -75,21 +69,7 @@ public:
     }
 
     ToolFacts parse_probe(const ProbeOutput& output) const override {
-        ToolFacts facts;
-        if (output.exit_code != 0) {
-            facts.problem = "cosmofy is not installed for this interpreter";
-            return facts;
-        }
-        const auto nl = output.stdout_text.find('\n');
-        facts.version = output.stdout_text.substr(0, nl);
-        if (nl != std::string::npos) {
-            auto site = output.stdout_text.substr(nl + 1);
-            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
-            facts.fingerprint.push_back(site);
-        }
-        facts.found = !facts.version.empty();
-        facts.path = "cosmofy";
-        return facts;
+        return parse_version_probe(output, "cosmofy", "cosmofy");
     }
 
     Plan plan(const PlanRequest& rq) const override {

@@ -7,6 +7,7 @@
 // granted; --lto=no unless asked, for predictable development builds. It never passes
 // --assume-yes-for-downloads: a freezer build does not download.
 #include <freezer/backend.hpp>
+#include <freezer/backend_util.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -16,26 +17,13 @@
 namespace {
 
 using namespace freezer::sdk;
+using namespace freezer::sdk::util;
 
 const char* kVersion = "1.0.0";
 const char* kPinned = "4.3.3";
 const std::vector<std::string> kKeys = {"jobs", "lto", "plugins", "extra_args"};
 
-std::optional<bool> as_bool(const Option& o) {
-    if (o.kind != Option::Kind::scalar) return std::nullopt;
-    std::string v = o.scalar;
-    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    return std::nullopt;
-}
 
-std::vector<std::string> strings(const Option* o) {
-    std::vector<std::string> out;
-    if (o && o->kind == Option::Kind::list)
-        for (const auto& i : o->items) out.push_back(i.scalar);
-    return out;
-}
 
 // "auto" or absent: whatever the scheduler grants; a number: at most that many.
 int jobs_option(const Option& options, int budget) {
@@ -107,23 +95,7 @@ public:
     }
 
     ToolFacts parse_probe(const ProbeOutput& output) const override {
-        ToolFacts facts;
-        if (output.exit_code != 0) {
-            facts.problem = output.stderr_text.find("No module named") != std::string::npos
-                                ? "Nuitka is not installed for this interpreter"
-                                : "probing Nuitka failed: " + output.stderr_text;
-            return facts;
-        }
-        const auto nl = output.stdout_text.find('\n');
-        facts.version = output.stdout_text.substr(0, nl);
-        if (nl != std::string::npos) {
-            auto site = output.stdout_text.substr(nl + 1);
-            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
-            facts.fingerprint.push_back(site);
-        }
-        facts.found = !facts.version.empty();
-        facts.path = "-m nuitka";
-        return facts;
+        return parse_version_probe(output, "Nuitka", "-m nuitka");
     }
 
     Plan plan(const PlanRequest& rq) const override {

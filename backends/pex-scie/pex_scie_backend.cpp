@@ -7,6 +7,7 @@
 // pex downloads unless `science_binary` and `assets_base_url` point at local copies or
 // a mirror; when that fails, the error names those two settings.
 #include <freezer/backend.hpp>
+#include <freezer/backend_util.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -15,32 +16,15 @@
 namespace {
 
 using namespace freezer::sdk;
+using namespace freezer::sdk::util;
 
 const char* kVersion = "1.0.0";
 const char* kPinned = "2.105.2";
 const std::vector<std::string> kKeys = {"scie",          "python_version",  "pbs_release", "pbs_stripped",
                                         "science_binary", "assets_base_url", "requirements", "extra_args"};
 
-std::optional<bool> as_bool(const Option& o) {
-    if (o.kind != Option::Kind::scalar) return std::nullopt;
-    std::string v = o.scalar;
-    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    return std::nullopt;
-}
 
-std::string scalar(const Option& options, const char* key, std::string fallback = "") {
-    const Option* o = options.find(key);
-    return o && o->kind == Option::Kind::scalar ? o->scalar : fallback;
-}
 
-std::vector<std::string> strings(const Option* o) {
-    std::vector<std::string> out;
-    if (o && o->kind == Option::Kind::list)
-        for (const auto& i : o->items) out.push_back(i.scalar);
-    return out;
-}
 
 class PexScieBackend final : public Backend {
 public:
@@ -106,23 +90,7 @@ public:
     }
 
     ToolFacts parse_probe(const ProbeOutput& output) const override {
-        ToolFacts facts;
-        if (output.exit_code != 0) {
-            facts.problem = output.stderr_text.find("No module named") != std::string::npos
-                                ? "pex is not installed for this interpreter"
-                                : "probing pex failed: " + output.stderr_text;
-            return facts;
-        }
-        const auto nl = output.stdout_text.find('\n');
-        facts.version = output.stdout_text.substr(0, nl);
-        if (nl != std::string::npos) {
-            auto site = output.stdout_text.substr(nl + 1);
-            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
-            facts.fingerprint.push_back(site);
-        }
-        facts.found = !facts.version.empty();
-        facts.path = "-m pex";
-        return facts;
+        return parse_version_probe(output, "pex", "-m pex");
     }
 
     Plan plan(const PlanRequest& rq) const override {

@@ -5,6 +5,7 @@
 // is passed only for `freezer build --force`. PYINSTALLER_CONFIG_DIR points into the
 // backend's cache too, so --clean never touches the user's global cache.
 #include <freezer/backend.hpp>
+#include <freezer/backend_util.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -14,6 +15,7 @@
 namespace {
 
 using namespace freezer::sdk;
+using namespace freezer::sdk::util;
 
 const char* kVersion = "1.0.0";
 const char* kPinned = "6.22.3";
@@ -21,32 +23,9 @@ const char* kPinned = "6.22.3";
 const std::vector<std::string> kKeys = {"spec",     "strip",           "optimize",
                                         "collect_submodules", "paths", "extra_args"};
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
-std::optional<bool> as_bool(const Option& o) {
-    if (o.kind != Option::Kind::scalar) return std::nullopt;
-    const auto v = lower(o.scalar);
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    return std::nullopt;
-}
 
-bool is_string_list(const Option& o) {
-    if (o.kind != Option::Kind::list) return false;
-    for (const auto& i : o.items)
-        if (i.kind != Option::Kind::scalar) return false;
-    return true;
-}
 
-std::vector<std::string> strings(const Option* o) {
-    std::vector<std::string> out;
-    if (o && o->kind == Option::Kind::list)
-        for (const auto& i : o->items) out.push_back(i.scalar);
-    return out;
-}
 
 std::string spec_of(const Option& options) {
     const Option* s = options.find("spec");
@@ -125,23 +104,7 @@ public:
     }
 
     ToolFacts parse_probe(const ProbeOutput& output) const override {
-        ToolFacts facts;
-        if (output.exit_code != 0) {
-            facts.problem = output.stderr_text.find("No module named") != std::string::npos
-                                ? "PyInstaller is not installed for this interpreter"
-                                : "probing PyInstaller failed: " + output.stderr_text;
-            return facts;
-        }
-        const auto nl = output.stdout_text.find('\n');
-        facts.version = output.stdout_text.substr(0, nl);
-        if (nl != std::string::npos) {
-            auto site = output.stdout_text.substr(nl + 1);
-            while (!site.empty() && (site.back() == '\n' || site.back() == '\r')) site.pop_back();
-            facts.fingerprint.push_back(site);
-        }
-        facts.found = !facts.version.empty();
-        facts.path = "-m PyInstaller";
-        return facts;
+        return parse_version_probe(output, "PyInstaller", "-m PyInstaller");
     }
 
     Plan plan(const PlanRequest& rq) const override {
