@@ -17,6 +17,7 @@
 #include "plugin_host.hpp"
 #include "process.hpp"
 #include "project_check.hpp"
+#include "junit.hpp"
 #include "report.hpp"
 #include "atomic_file.hpp"
 #include "tauri_init.hpp"
@@ -114,9 +115,20 @@ struct BuildFlags {
     std::string backend;
     int jobs = 0;
     bool fail_fast = false;
+    std::string only;   // SIDECAR:BACKEND, one cell of the CI matrix
+    std::string junit;  // write JUnit XML here
 };
 
-int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, const BuildFlags& flags) {
+int cmd_build(const Globals& g, std::vector<std::string> sidecars, BuildFlags flags) {
+    if (!flags.only.empty()) {
+        const auto colon = flags.only.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == flags.only.size() || !sidecars.empty() ||
+            !flags.backend.empty())
+            throw UsageError("--only takes one SIDECAR:BACKEND (a cell of 'freezer matrix'), without other "
+                             "sidecars or --backend");
+        sidecars = {flags.only.substr(0, colon)};
+        flags.backend = flags.only.substr(colon + 1);
+    }
     const std::string& backend = flags.backend;
     const auto style = cli::make_style(g.color, stdout);
     const auto start = std::chrono::steady_clock::now();
@@ -146,6 +158,7 @@ int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, const 
         return r.status == Status::failed || r.status == Status::cancelled;
     });
     const int code = interrupt_requested() ? kInterrupted : failed ? kFailed : kOk;
+    if (!flags.junit.empty()) cli::write_junit(flags.junit, "freezer build", results);
     if (g.json) {
         json out = {{"freezer", FREEZER_VERSION}, {"format", 1}, {"command", "build"},
                     {"project", project->file.string()}, {"duration_ms", total.count()},
@@ -159,7 +172,8 @@ int cmd_build(const Globals& g, const std::vector<std::string>& sidecars, const 
     return code;
 }
 
-int cmd_smoke(const Globals& g, const std::vector<std::string>& sidecars, const std::string& backend) {
+int cmd_smoke(const Globals& g, const std::vector<std::string>& sidecars, const std::string& backend,
+              const std::string& junit) {
     const auto style = cli::make_style(g.color, stdout);
     PluginHost host(plugin_search_path());
     auto project = load_checked(g, host, backend, cli::make_style(g.color, stderr));
@@ -194,8 +208,29 @@ int cmd_smoke(const Globals& g, const std::vector<std::string>& sidecars, const 
         }
     }
     out["exit_code"] = failed ? kFailed : kOk;
+    if (!junit.empty()) cli::write_junit(junit, "freezer smoke", results);
     if (g.json) fmt::print("{}\n", out.dump(2));
     return failed ? kFailed : kOk;
+}
+
+int cmd_matrix(const Globals& g, const std::string& format) {
+    PluginHost host(plugin_search_path());
+    auto project = load_checked(g, host, "", cli::make_style(g.color, stderr));
+    if (!project) return kUsage;
+    const auto cells = project->matrix_cells();
+    if (format == "gitlab") {
+        // GitLab CI: `parallel: matrix:` of a job; each job gets SIDECAR and BACKEND.
+        fmt::print("parallel:\n  matrix:\n");
+        for (const auto& c : cells) fmt::print("    - SIDECAR: \"{}\"\n      BACKEND: \"{}\"\n", c.sidecar, c.backend);
+        return kOk;
+    }
+    json include = json::array();
+    for (const auto& c : cells) include.push_back({{"sidecar", c.sidecar}, {"backend", c.backend}});
+    if (format == "json")
+        fmt::print("{}\n", include.dump(2));
+    else  // github: one line, for `echo "matrix=$(freezer matrix)" >> "$GITHUB_OUTPUT"`
+        fmt::print("{}\n", json{{"include", include}}.dump());
+    return kOk;
 }
 
 int cmd_init(const Globals& g, const std::string& tauri_conf, bool overwrite) {
@@ -423,6 +458,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     build->add_flag("--fail-fast", flags.fail_fast,
                     "After the first failure, stop the other builds and start no more");
+    build->add_option("--only", flags.only, "Build one cell of 'freezer matrix' (e.g. api:nuitka)")
+        ->type_name("SIDECAR:BACKEND");
+    build->add_option("--junit", flags.junit, "Also write a JUnit XML report (one testcase per sidecar:backend)")
+        ->type_name("FILE");
     build->fallthrough();
 
     std::string smoke_backend;
@@ -430,7 +469,17 @@ int main(int argc, char** argv) {
         "smoke", "Run the smoke tests again on the installed binaries (dist/<sidecar>/)");
     smoke->add_option("sidecars", sidecars, "Sidecars to test (default: all)")->type_name("SIDECAR");
     smoke->add_option("--backend", smoke_backend, "Test the build made with this packager")->type_name("NAME");
+    std::string smoke_junit;
+    smoke->add_option("--junit", smoke_junit, "Also write a JUnit XML report")->type_name("FILE");
     smoke->fallthrough();
+
+    std::string matrix_format = "github";
+    auto* matrix = app.add_subcommand(
+        "matrix", "Print the CI matrix of sidecar x backend (freezer.yaml 'matrix:'; default: each sidecar with its "
+                  "backend); build a cell with 'freezer build --only SIDECAR:BACKEND'");
+    matrix->add_option("--format", matrix_format, "github (strategy.matrix JSON), gitlab (parallel:matrix YAML) or json")
+        ->check(CLI::IsMember({"github", "gitlab", "json"}));
+    matrix->fallthrough();
 
     std::string tauri_conf;
     bool init_force = false;
@@ -464,7 +513,8 @@ int main(int argc, char** argv) {
     }
     try {
         if (*build) return cmd_build(g, sidecars, flags);
-        if (*smoke) return cmd_smoke(g, sidecars, smoke_backend);
+        if (*smoke) return cmd_smoke(g, sidecars, smoke_backend, smoke_junit);
+        if (*matrix) return cmd_matrix(g, matrix_format);
         if (*init) return cmd_init(g, tauri_conf, init_force);
         if (*check) return cmd_check(g);
         if (*backends) return cmd_backends(g);

@@ -54,7 +54,7 @@ std::string status_of(const Run& r, const std::string& sidecar) {
     return "absent";
 }
 
-// A scratch copy of examples/ whose freezer.yaml uses the test venv's interpreter.
+// A scratch copy of examples/ (api and cli) whose freezer.yaml uses the test venv's interpreter.
 struct Project {
     TempDir dir;
     Project() {
@@ -63,6 +63,8 @@ struct Project {
         auto yaml = freezer::test::read(kExamples / "freezer.yaml");
         yaml = std::regex_replace(yaml, std::regex("python: [^\n]*"),
                                   std::string("python: ") + FREEZER_TEST_PYTHON);
+        // Only api and cli: the whoami sidecars (one per packager) have a test of their own.
+        yaml = yaml.substr(0, yaml.find("  whoami-pyinstaller:"));
         freezer::test::write(dir / "freezer.yaml", yaml);
     }
     fs::path operator/(const std::string& rel) const { return dir / rel; }
@@ -568,4 +570,26 @@ TEST_CASE("a real cosmofy build from a local Cosmopolitan Python", "[downloads][
     auto r = run_freezer(dir.path(), {"build", "--json"});
     REQUIRE(r.code == 0);
     CHECK(r.report["sidecars"][0]["smoke"]["passed"] == true);
+}
+
+TEST_CASE("freezer matrix feeds GitHub Actions; --only builds a cell; --junit reports it", "[integration]") {
+    Project p;
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    yaml = std::regex_replace(yaml, std::regex("output:\n  tauri: [^\n]*\n"), "");
+    freezer::test::write(p / "freezer.yaml", yaml + "matrix:\n  backends: [pyinstaller, pex-scie]\n  exclude: [{sidecar: api, backend: pex-scie}]\n");
+    auto m = run_freezer(p.dir.path(), {"matrix"});
+    REQUIRE(m.code == 0);
+    const auto cells = json::parse(m.out);
+    REQUIRE(cells.contains("include"));
+    std::vector<std::string> names;
+    for (const auto& c : cells["include"]) names.push_back(c["sidecar"].get<std::string>() + ":" + c["backend"].get<std::string>());
+    CHECK(names == std::vector<std::string>{"api:pyinstaller", "cli:pyinstaller", "cli:pex-scie"});
+
+    auto b = run_freezer(p.dir.path(), {"build", "--only", "cli:pex-scie", "--junit", (p / "junit.xml").string(), "--json"});
+    CHECK(b.code == 0);
+    CHECK(status_of(b, "cli") == "built");
+    CHECK(fs::exists(p / "dist/cli@pex-scie/cli"));
+    const auto xml = freezer::test::read(p / "junit.xml");
+    CHECK_THAT(xml, Catch::Contains("<testcase classname=\"cli\" name=\"cli:pex-scie\"") && Catch::Contains("failures=\"0\""));
+    CHECK(run_freezer(p.dir.path(), {"build", "--only", "cli"}).code == 2);
 }

@@ -15,8 +15,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"version", "python", "jobs",    "cache",
-                                           "output",  "defaults", "sidecars"};
+const std::vector<std::string> kTopKeys = {"version", "python",   "jobs",  "cache",
+                                           "output",  "defaults", "sidecars", "matrix"};
+const std::vector<std::string> kMatrixKeys = {"backends", "include", "exclude"};
+const std::vector<std::string> kCellKeys = {"sidecar", "backend"};
 const std::vector<std::string> kCacheKeys = {"dir"};
 const std::vector<std::string> kOutputKeys = {"dir", "tauri"};
 const std::vector<std::string> kDefaultsKeys = {"backend", "mode", "inputs", "hidden_imports",
@@ -429,6 +431,33 @@ void read_project(Reader& r, const YAML::Node& doc, Project& project) {
     project.cache_dir = project.cache_dir.lexically_normal();
     project.output_dir = project.output_dir.lexically_normal();
 
+    if (const auto m = doc["matrix"]; m && r.map(m, "matrix", kMatrixKeys)) {
+        if (m["backends"])
+            if (auto b = r.strings(m["backends"], "matrix.backends")) project.matrix.backends = *b;
+        for (const char* part : {"include", "exclude"}) {
+            const auto list = m[part];
+            if (!list) continue;
+            const std::string p = std::string("matrix.") + part;
+            if (!list.IsSequence()) {
+                r.error(r.loc(list), p, "expected a list of {sidecar, backend}");
+                continue;
+            }
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                const auto cp = fmt::format("{}[{}]", p, i);
+                if (!r.map(list[i], cp, kCellKeys)) continue;
+                MatrixCell cell;
+                cell.where = r.loc(list[i]);
+                if (list[i]["sidecar"])
+                    if (auto sname = r.nonempty_string(list[i]["sidecar"], cp + ".sidecar")) cell.sidecar = *sname;
+                if (list[i]["backend"])
+                    if (auto b = r.nonempty_string(list[i]["backend"], cp + ".backend")) cell.backend = *b;
+                if (cell.sidecar.empty() && cell.backend.empty())
+                    r.error(cell.where, cp, "give 'sidecar', 'backend' or both");
+                (std::string(part) == "include" ? project.matrix.include : project.matrix.exclude).push_back(cell);
+            }
+        }
+    }
+
     Shared defaults;
     if (const auto v = doc["defaults"]; v && r.map(v, "defaults", kDefaultsKeys))
         read_shared(r, v, "defaults", defaults);
@@ -460,9 +489,48 @@ void read_project(Reader& r, const YAML::Node& doc, Project& project) {
         read_sidecar(r, project, defaults, name, kv.first, kv.second, sc);
         project.sidecars.push_back(std::move(sc));
     }
+    std::vector<std::string> names;
+    for (const auto& sc : project.sidecars) names.push_back(sc.name);
+    for (const auto* cells : {&project.matrix.include, &project.matrix.exclude})
+        for (const auto& c : *cells)
+            if (!c.sidecar.empty() && !project.find(c.sidecar)) {
+                const auto hint = did_you_mean(c.sidecar, names);
+                r.error(c.where, "matrix", fmt::format("no sidecar named '{}'{}", c.sidecar,
+                                                       hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+            }
 }
 
 }  // namespace
+
+std::vector<MatrixCell> Project::matrix_cells() const {
+    std::vector<MatrixCell> cells;
+    auto add = [&](MatrixCell c) {
+        if (std::find(cells.begin(), cells.end(), c) == cells.end()) cells.push_back(std::move(c));
+    };
+    for (const auto& sc : sidecars) {
+        if (matrix.backends.empty()) add({sc.name, sc.backend, {}});
+        for (const auto& b : matrix.backends) add({sc.name, b, {}});
+    }
+    for (const auto& inc : matrix.include) {
+        if (!inc.sidecar.empty() && !inc.backend.empty()) {
+            add(inc);
+        } else {
+            for (const auto& sc : sidecars)  // a partial include: that backend for every sidecar, or...
+                if (inc.sidecar.empty() || inc.sidecar == sc.name)
+                    add({sc.name, inc.backend.empty() ? sc.backend : inc.backend, {}});
+        }
+    }
+    // Exclusions match on the keys they give (GitHub Actions' rule).
+    cells.erase(std::remove_if(cells.begin(), cells.end(),
+                               [&](const MatrixCell& c) {
+                                   return std::any_of(matrix.exclude.begin(), matrix.exclude.end(), [&](const MatrixCell& x) {
+                                       return (x.sidecar.empty() || x.sidecar == c.sidecar) &&
+                                              (x.backend.empty() || x.backend == c.backend);
+                                   });
+                               }),
+                cells.end());
+    return cells;
+}
 
 const Sidecar* Project::find(const std::string& name) const {
     for (const auto& s : sidecars)

@@ -50,6 +50,12 @@ std::vector<Diagnostic> check_backends(const config::Project& project, const Plu
             }
         }
     }
+    for (const auto& b : project.matrix.backends)
+        if (!host.find(b)) out.push_back({Diagnostic::Severity::error, {project.file.string(), 0, 0}, "matrix.backends", unknown(b)});
+    for (const auto* cells : {&project.matrix.include, &project.matrix.exclude})
+        for (const auto& c : *cells)
+            if (!c.backend.empty() && !host.find(c.backend))
+                out.push_back({Diagnostic::Severity::error, c.where, "matrix", unknown(c.backend)});
     std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
         return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
     });

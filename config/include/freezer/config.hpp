@@ -72,6 +72,22 @@ struct Sidecar {
     Smoke smoke;
 };
 
+// One cell of the CI matrix: a sidecar built with a backend.
+struct MatrixCell {
+    std::string sidecar;
+    std::string backend;
+    Location where;
+    bool operator==(const MatrixCell& o) const { return sidecar == o.sidecar && backend == o.backend; }
+};
+
+// `matrix:` of freezer.yaml: every sidecar with each of `backends` (default: with its
+// configured backend), plus `include`, minus `exclude`.
+struct Matrix {
+    std::vector<std::string> backends;
+    std::vector<MatrixCell> include;
+    std::vector<MatrixCell> exclude;
+};
+
 struct Project {
     std::filesystem::path file;  // freezer.yaml, absolute
     std::filesystem::path dir;   // its folder: every relative path is relative to it
@@ -83,6 +99,10 @@ struct Project {
     std::filesystem::path output_dir;  // absolute
     std::optional<std::filesystem::path> tauri_dir;
     std::vector<Sidecar> sidecars;
+    Matrix matrix;
+
+    // The matrix's cells, in sidecar order.
+    std::vector<MatrixCell> matrix_cells() const;
 
     const Sidecar* find(const std::string& name) const;
 };
