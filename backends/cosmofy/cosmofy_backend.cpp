@@ -40,22 +40,16 @@ public:
 
     std::vector<Diagnostic> validate(const Option& options) const override {
         std::vector<Diagnostic> out;
-        auto error = [&](const Option& at, std::string msg) {
-            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
-        };
-        if (options.kind == Option::Kind::null) return out;
-        if (options.kind != Option::Kind::map) {
-            error(options, "expected a mapping of cosmofy options");
-            return out;
-        }
+        auto error = [&](const Option& at, std::string msg) { out.push_back(error_at(at, std::move(msg))); };
+        if (!options_map(options, "cosmofy", out)) return out;
         for (const auto& [key, value] : options.entries) {
-            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
-                error(value, "unknown cosmofy option '" + key + "' (known: python_url, strict, extra_args)");
+            if (!known_key(key, value, kKeys, "cosmofy", out))
+                continue;
             else if (key == "strict" && !as_bool(value))
                 error(value, "expected true or false");
             else if (key == "python_url" && (value.kind != Option::Kind::scalar || value.scalar.empty()))
                 error(value, "expected the URL of a Cosmopolitan Python (a file:// URL works offline)");
-            else if (key == "extra_args" && value.kind != Option::Kind::list)
+            else if (key == "extra_args" && !is_string_list(value))
                 error(value, "expected a list of strings");
         }
         return out;

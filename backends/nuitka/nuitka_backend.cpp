@@ -53,17 +53,10 @@ public:
 
     std::vector<Diagnostic> validate(const Option& options) const override {
         std::vector<Diagnostic> out;
-        auto error = [&](const Option& at, std::string msg) {
-            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
-        };
-        if (options.kind == Option::Kind::null) return out;
-        if (options.kind != Option::Kind::map) {
-            error(options, "expected a mapping of Nuitka options");
-            return out;
-        }
+        auto error = [&](const Option& at, std::string msg) { out.push_back(error_at(at, std::move(msg))); };
+        if (!options_map(options, "Nuitka", out)) return out;
         for (const auto& [key, value] : options.entries) {
-            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-                error(value, "unknown Nuitka option '" + key + "' (known: jobs, lto, plugins, extra_args)");
+            if (!known_key(key, value, kKeys, "Nuitka", out)) {
             } else if (key == "jobs") {
                 const bool ok = value.kind == Option::Kind::scalar &&
                                 (value.scalar == "auto" ||
@@ -75,8 +68,7 @@ public:
                 if (!as_bool(value) && !(value.kind == Option::Kind::scalar && value.scalar == "auto"))
                     error(value, "expected true, false or auto");
             } else {
-                bool ok = value.kind == Option::Kind::list;
-                for (const auto& i : value.items) ok = ok && i.kind == Option::Kind::scalar;
+                const bool ok = is_string_list(value);
                 if (!ok) error(value, "expected a list of strings");
                 if (ok && key == "extra_args")
                     for (const auto& i : value.items)

@@ -41,19 +41,10 @@ public:
 
     std::vector<Diagnostic> validate(const Option& options) const override {
         std::vector<Diagnostic> out;
-        auto error = [&](const Option& at, std::string msg) {
-            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
-        };
-        if (options.kind == Option::Kind::null) return out;
-        if (options.kind != Option::Kind::map) {
-            error(options, "expected a mapping of pex-scie options");
-            return out;
-        }
+        auto error = [&](const Option& at, std::string msg) { out.push_back(error_at(at, std::move(msg))); };
+        if (!options_map(options, "pex-scie", out)) return out;
         for (const auto& [key, value] : options.entries) {
-            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-                std::string known;
-                for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-                error(value, "unknown pex-scie option '" + key + "' (known: " + known + ")");
+            if (!known_key(key, value, kKeys, "pex-scie", out)) {
             } else if (key == "scie") {
                 if (value.kind != Option::Kind::scalar ||
                     (value.scalar != "none" && value.scalar != "eager" && value.scalar != "lazy"))
@@ -62,13 +53,9 @@ public:
                 if (!as_bool(value)) error(value, "expected true or false");
             } else if (key == "requirements") {
                 const bool file = value.kind == Option::Kind::scalar && !value.scalar.empty();
-                bool list = value.kind == Option::Kind::list;
-                for (const auto& i : value.items) list = list && i.kind == Option::Kind::scalar;
-                if (!file && !list) error(value, "expected a requirements file (relative to the root) or a list of requirements");
+                if (!file && !is_string_list(value)) error(value, "expected a requirements file (relative to the root) or a list of requirements");
             } else if (key == "extra_args") {
-                bool list = value.kind == Option::Kind::list;
-                for (const auto& i : value.items) list = list && i.kind == Option::Kind::scalar;
-                if (!list) error(value, "expected a list of strings");
+                if (!is_string_list(value)) error(value, "expected a list of strings");
             } else if (value.kind != Option::Kind::scalar || value.scalar.empty()) {
                 error(value, "expected a string");
             }

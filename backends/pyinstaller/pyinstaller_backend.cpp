@@ -48,19 +48,10 @@ public:
 
     std::vector<Diagnostic> validate(const Option& options) const override {
         std::vector<Diagnostic> out;
-        auto error = [&](const Option& at, std::string msg) {
-            out.push_back({Diagnostic::Severity::error, at.where, at.path, std::move(msg)});
-        };
-        if (options.kind == Option::Kind::null) return out;
-        if (options.kind != Option::Kind::map) {
-            error(options, "expected a mapping of PyInstaller options");
-            return out;
-        }
+        auto error = [&](const Option& at, std::string msg) { out.push_back(error_at(at, std::move(msg))); };
+        if (!options_map(options, "PyInstaller", out)) return out;
         for (const auto& [key, value] : options.entries) {
-            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-                std::string known;
-                for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-                error(value, "unknown PyInstaller option '" + key + "' (known: " + known + ")");
+            if (!known_key(key, value, kKeys, "PyInstaller", out)) {
             } else if (key == "spec") {
                 if (value.kind == Option::Kind::null) continue;
                 if (value.kind != Option::Kind::scalar || value.scalar.empty())

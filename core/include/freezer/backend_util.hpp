@@ -46,22 +46,27 @@ inline Diagnostic error_at(const Option& at, std::string message) {
     return {Diagnostic::Severity::error, at.where, at.path, std::move(message)};
 }
 
-// "unknown <tool> option 'x' (known: a, b)" for every key not in `known`.
-inline void check_known_keys(const Option& options, const std::vector<std::string>& known, const std::string& tool,
-                             std::vector<Diagnostic>& out) {
+// The start of every validate(): an absent section is fine; anything but a mapping is an
+// error. Returns false when there is nothing more to check.
+inline bool options_map(const Option& options, const std::string& tool, std::vector<Diagnostic>& out) {
+    if (options.kind == Option::Kind::null) return false;
+    if (options.kind == Option::Kind::map) return true;
+    out.push_back(error_at(options, "expected a mapping of " + tool + " options"));
+    return false;
+}
+
+// False (with "unknown <tool> option 'k' (known: a, b)") for a key not in `known`.
+inline bool known_key(const std::string& key, const Option& value, const std::vector<std::string>& known,
+                      const std::string& tool, std::vector<Diagnostic>& out) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) return true;
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    for (const auto& [key, value] : options.entries)
-        if (std::find(known.begin(), known.end(), key) == known.end())
-            out.push_back(error_at(value, "unknown " + tool + " option '" + key + "' (known: " + list + ")"));
+    out.push_back(error_at(value, "unknown " + tool + " option '" + key + "' (known: " + list + ")"));
+    return false;
 }
 
-// The probe most Python tools share: a script that prints the version on its first line
-// and the site-packages folder it is installed in on its second.
-inline Probe python_probe(const std::string& python, const std::string& script) {
-    return {{python, "-c", script}};
-}
-
+// The probe most Python tools share prints the version on its first line and the
+// site-packages folder the tool is installed in on its second.
 inline ToolFacts parse_version_probe(const ProbeOutput& output, const std::string& tool, const std::string& path) {
     ToolFacts facts;
     if (output.exit_code != 0) {
