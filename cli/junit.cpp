@@ -6,7 +6,6 @@
 
 namespace freezer::cli {
 
-namespace {
 std::string xml_escape(const std::string& s) {
     std::string out;
     out.reserve(s.size());
@@ -27,7 +26,6 @@ std::string xml_escape(const std::string& s) {
     }
     return out;
 }
-}  // namespace
 
 std::string junit_xml(const std::string& suite, const std::vector<SidecarResult>& results) {
     int failures = 0, skipped = 0;
@@ -38,8 +36,9 @@ std::string junit_xml(const std::string& suite, const std::vector<SidecarResult>
         total += r.duration.count() / 1000.0;
     }
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3f}\">\n",
-                       xml_escape(suite), results.size(), failures, skipped, total);
+    // <testsuites> carries no skipped count: Jenkins' schema (and tests/junit.xsd) has none.
+    out += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n",
+                       xml_escape(suite), results.size(), failures, total);
     out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3f}\">\n",
                        xml_escape(suite), results.size(), failures, skipped, total);
     for (const auto& r : results) {
@@ -48,9 +47,10 @@ std::string junit_xml(const std::string& suite, const std::vector<SidecarResult>
         if (r.status == Status::failed) {
             std::string tail;
             for (const auto& l : r.log_tail) tail += l + "\n";
-            out += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}log: {}\n</failure>\n    </testcase>\n",
+            if (!r.log.empty()) tail += "log: " + r.log.string() + "\n";
+            out += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                                xml_escape(r.error), r.smoke_ran && !r.smoke_passed ? "smoke" : "build",
-                               xml_escape(tail), xml_escape(r.log.string()));
+                               xml_escape(tail));
         } else if (r.status == Status::cancelled) {
             out += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml_escape(r.error));
         } else {

@@ -9,6 +9,10 @@
 
 namespace freezer::cli {
 
+// Text and attribute values for XML and HTML; control characters XML 1.0 forbids
+// (build logs have them) become '?'.
+std::string xml_escape(const std::string& s);
+
 // `suite` names the run ("freezer build", "freezer smoke"). Failed results become
 // <failure> with the message and the log tail; cancelled and skipped ones <skipped>
 // only when nothing was checked (a skipped build is up to date: it passes).

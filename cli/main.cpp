@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "builder.hpp"
+#include "compare.hpp"
+#include "compare_report.hpp"
 #include "plugin_host.hpp"
 #include "process.hpp"
 #include "project_check.hpp"
@@ -233,6 +235,66 @@ int cmd_matrix(const Globals& g, const std::string& format) {
     return kOk;
 }
 
+struct CompareFlags {
+    std::vector<std::string> backends;
+    int runs = 5;
+    int jobs = 0;
+    bool markdown = false;
+    std::string html;
+    std::string junit;
+    std::string scratch;
+    bool keep_scratch = false;
+};
+
+int cmd_compare(const Globals& g, const std::vector<std::string>& sidecars, const CompareFlags& flags) {
+    const auto err_style = cli::make_style(g.color, stderr);
+    PluginHost host(plugin_search_path());
+    print_plugin_errors(host, err_style);
+    // The user's project is only read: its own checks, not the compared backends'
+    // (a missing backend is a row of the report, not an error).
+    auto loaded = config::load_project(config_path(g));
+    for (const auto& d : loaded.diagnostics) {
+        const bool error = d.severity == sdk::Diagnostic::Severity::error;
+        const auto text = config::format_diagnostic(d);
+        fmt::print(stderr, "{}\n", error ? err_style.red(text) : err_style.yellow(text));
+    }
+    if (!loaded.project) return kUsage;
+    CompareOptions opts;
+    opts.sidecars = sidecars;
+    opts.backends = flags.backends;
+    opts.runs = flags.runs;
+    opts.jobs = flags.jobs;
+    opts.scratch = flags.scratch;
+    opts.keep_scratch = flags.keep_scratch || !flags.scratch.empty();
+    CompareReport report;
+    try {
+        report = run_compare(*loaded.project, host, opts, [&](const std::string& line) {
+            fmt::print(stderr, "freezer compare: {}\n", line);
+            std::fflush(stderr);
+        });
+    } catch (const SetupError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    } catch (const ToolError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    }
+    if (!flags.html.empty()) {
+        write_file_atomically(flags.html, cli::compare_html(report, FREEZER_VERSION));
+        fmt::print(stderr, "freezer compare: wrote {}\n", flags.html);
+    }
+    if (!flags.junit.empty()) cli::write_junit(flags.junit, "freezer compare", cli::compare_results(report));
+    if (g.json)
+        fmt::print("{}\n", cli::compare_json(report, FREEZER_VERSION).dump(2));
+    else if (flags.markdown)
+        fmt::print("{}", cli::compare_markdown(report));
+    else
+        fmt::print("{}", cli::compare_table(report, cli::make_style(g.color, stdout)));
+    if (interrupt_requested()) return kInterrupted;
+    const bool failed = std::any_of(report.rows.begin(), report.rows.end(), [](const auto& r) { return r.status == "failed"; });
+    return failed ? kFailed : kOk;
+}
+
 int cmd_init(const Globals& g, const std::string& tauri_conf, bool overwrite) {
     const fs::path target = config_path(g);
     if (fs::exists(target) && !overwrite) {
@@ -426,6 +488,7 @@ int main(int argc, char** argv) {
         "  freezer build -j 2         ... two CPUs' worth at a time\n"
         "  freezer build api --force  rebuild one sidecar from scratch\n"
         "  freezer smoke              run the smoke tests on what is installed\n"
+        "  freezer compare api --backends pyinstaller,nuitka,pex-scie --html report.html\n"
         "  freezer init --from-tauri src-tauri/tauri.conf.json\n"
         "  freezer check              validate freezer.yaml and find each backend's tool\n"
         "  freezer backends           list backend plugins and their tools\n",
@@ -481,6 +544,37 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"github", "gitlab", "json"}));
     matrix->fallthrough();
 
+    CompareFlags compare_flags;
+    auto* compare = app.add_subcommand(
+        "compare",
+        "Freeze the same sidecars with several packagers and compare build times, size and start-up.\n"
+        "Works in a scratch copy with empty caches: your tree, dist/, .freezer/ and caches are not touched.\n"
+        "Per sidecar x backend: cold build, no-change build, rebuild after a one-line change, peak RSS and CPU,\n"
+        "size (and file count), start-up (first run, then median and p90 of --runs runs of the smoke test).\n"
+        "A backend that is missing or fails gets its row with the reason. Exit 1 when a build or smoke test failed.\n\n"
+        "  freezer compare api --backends pyinstaller,nuitka,pex-scie --html compare.html\n"
+        "  freezer compare --backends pyinstaller,nuitka --markdown >> \"$GITHUB_STEP_SUMMARY\"");
+    compare->add_option("sidecars", sidecars, "Sidecars to compare (default: all)")->type_name("SIDECAR");
+    compare->add_option("--backends", compare_flags.backends, "Packagers to compare, comma-separated")
+        ->type_name("A,B,...")
+        ->delimiter(',')
+        ->required();
+    compare->add_option("--runs", compare_flags.runs, "Start-up runs after the first, and no-change builds (default 5)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1000));
+    compare->add_option("-j,--jobs", compare_flags.jobs, "CPU budget of each build (default: every CPU)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024));
+    compare->add_flag("--markdown", compare_flags.markdown, "Print a Markdown table (for a CI step summary)");
+    compare->add_option("--html", compare_flags.html, "Also write a self-contained HTML report with bar charts")
+        ->type_name("FILE");
+    compare->add_option("--junit", compare_flags.junit, "Also write JUnit XML (one testcase per sidecar:backend)")
+        ->type_name("FILE");
+    compare->add_option("--scratch", compare_flags.scratch, "Work in this empty folder and keep it (default: a temp folder, removed)")
+        ->type_name("DIR");
+    compare->add_flag("--keep-scratch", compare_flags.keep_scratch, "Keep the scratch copy (its logs) for a look afterwards");
+    compare->fallthrough();
+
     std::string tauri_conf;
     bool init_force = false;
     auto* init = app.add_subcommand(
@@ -515,6 +609,7 @@ int main(int argc, char** argv) {
         if (*build) return cmd_build(g, sidecars, flags);
         if (*smoke) return cmd_smoke(g, sidecars, smoke_backend, smoke_junit);
         if (*matrix) return cmd_matrix(g, matrix_format);
+        if (*compare) return cmd_compare(g, sidecars, compare_flags);
         if (*init) return cmd_init(g, tauri_conf, init_force);
         if (*check) return cmd_check(g);
         if (*backends) return cmd_backends(g);

@@ -13,13 +13,14 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   # C++ libraries (found by CMake; never vendored)
   libboost-dev libyaml-cpp-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libssl-dev
   # Python for the packagers' venv; PyInstaller needs objdump (binutils) and a shared libpython
   python3 python3-venv python3-dev binutils
   # Nuitka: patchelf for standalone builds, ccache for fast rebuilds
   patchelf ccache
-  # test support
-  curl procps
+  # test support: xmllint checks JUnit reports against tests/junit.xsd; headless
+  # Chromium renders the compare report; nginx (WebDAV) serves the remote-cache tests
+  curl procps libxml2-utils chromium fonts-dejavu-core nginx
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <freezer/config.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -19,7 +20,8 @@ const std::vector<std::string> kTopKeys = {"version", "python",   "jobs",  "cach
                                            "output",  "defaults", "sidecars", "matrix"};
 const std::vector<std::string> kMatrixKeys = {"backends", "include", "exclude"};
 const std::vector<std::string> kCellKeys = {"sidecar", "backend"};
-const std::vector<std::string> kCacheKeys = {"dir"};
+const std::vector<std::string> kCacheKeys = {"dir", "max_size", "remote"};
+const std::vector<std::string> kRemoteKeys = {"url", "read_only", "token_env", "timeout", "retries", "token"};
 const std::vector<std::string> kOutputKeys = {"dir", "tauri"};
 const std::vector<std::string> kDefaultsKeys = {"backend", "mode", "inputs", "hidden_imports",
                                                 "exclude_modules", "env", "backends"};
@@ -418,6 +420,58 @@ void read_project(Reader& r, const YAML::Node& doc, Project& project) {
         if (v["dir"])
             if (auto s = r.nonempty_string(v["dir"], "cache.dir"))
                 project.cache_dir = project.dir / *s;
+        if (const auto m = v["max_size"]) {
+            const auto size = m.IsScalar() ? parse_size(m.Scalar()) : std::nullopt;
+            if (size)
+                project.cache_max_size = *size;
+            else
+                r.error(r.loc(m), "cache.max_size", "expected a size such as 5GB, 500MB or 0 (keep nothing)");
+        }
+        if (const auto rm = v["remote"]; rm && r.map(rm, "cache.remote", kRemoteKeys)) {
+            RemoteCache remote;
+            remote.where = r.loc(rm);
+            if (const auto t = rm["token"])  // a known key only so that this says what to do
+                r.error(r.loc(t), "cache.remote.token",
+                        "a token does not belong in freezer.yaml (it is committed); export it in an environment "
+                        "variable and name that variable in cache.remote.token_env");
+            if (const auto u = rm["url"]) {
+                if (auto s = r.nonempty_string(u, "cache.remote.url")) {
+                    if (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0)
+                        r.error(r.loc(u), "cache.remote.url",
+                                fmt::format("'{}' is not an http:// or https:// URL (a Bazel HTTP remote cache, "
+                                            "e.g. http://cache.example:8080/freezer)", *s));
+                    else
+                        remote.url = s->back() == '/' ? s->substr(0, s->size() - 1) : *s;
+                }
+            } else {
+                r.error(r.loc(rm), "cache.remote.url", "missing: the base URL of the remote cache");
+            }
+            if (const auto b = rm["read_only"]) {
+                if (b.IsScalar() && (b.Scalar() == "true" || b.Scalar() == "false"))
+                    remote.read_only = b.Scalar() == "true";
+                else
+                    r.error(r.loc(b), "cache.remote.read_only", "expected true or false");
+            }
+            if (const auto t = rm["token_env"]) {
+                if (auto s = r.nonempty_string(t, "cache.remote.token_env")) {
+                    const bool ok = std::all_of(s->begin(), s->end(), [](unsigned char c) {
+                        return std::isalnum(c) || c == '_';
+                    }) && !std::isdigit(static_cast<unsigned char>((*s)[0]));
+                    if (ok)
+                        remote.token_env = *s;
+                    else
+                        r.error(r.loc(t), "cache.remote.token_env",
+                                fmt::format("'{}' is not an environment variable name; name the variable that "
+                                            "holds the token (e.g. FREEZER_CACHE_TOKEN), never the token itself",
+                                            *s));
+                }
+            }
+            if (const auto t = rm["timeout"])
+                if (auto d = r.duration(t, "cache.remote.timeout")) remote.timeout = *d;
+            if (const auto n = rm["retries"])
+                if (auto k = r.integer(n, "cache.remote.retries", 0, 10)) remote.retries = *k;
+            if (!remote.url.empty()) project.remote_cache = remote;
+        }
     }
     project.output_dir = project.dir / "dist";
     if (const auto v = doc["output"]; v && r.map(v, "output", kOutputKeys)) {
@@ -637,6 +691,26 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
     else
         return std::nullopt;
     return std::chrono::milliseconds(static_cast<long long>(ms));
+}
+
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+    std::size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    char* end = nullptr;
+    const std::string digits = text.substr(0, i);
+    const double number = std::strtod(digits.c_str(), &end);
+    if (*end != '\0' || !std::isfinite(number)) return std::nullopt;
+    std::string unit;
+    for (char c : text.substr(i))
+        if (c != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    static const std::map<std::string, double> units = {
+        {"", 1},       {"b", 1},      {"k", 1e3},  {"kb", 1e3},  {"kib", 1024.0},       {"m", 1e6},
+        {"mb", 1e6},   {"mib", 1048576.0},         {"g", 1e9},   {"gb", 1e9},           {"gib", 1073741824.0},
+        {"t", 1e12},   {"tb", 1e12},  {"tib", 1099511627776.0}};
+    const auto it = units.find(unit);
+    if (it == units.end()) return std::nullopt;
+    return static_cast<std::uint64_t>(number * it->second);
 }
 
 bool valid_sidecar_name(const std::string& name) {

@@ -1,5 +1,7 @@
 #include "build_state.hpp"
 
+#include <ctime>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -8,6 +10,15 @@
 #include "atomic_file.hpp"
 
 namespace freezer {
+
+std::string iso8601_utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 namespace fs = std::filesystem;
 using nlohmann::json;
 

@@ -67,6 +67,9 @@ private:
 
 // Lists the files of an installed output folder (sorted), with their stat data.
 std::vector<OutputFile> list_output(const std::filesystem::path& dir);
+
+// "2026-11-22T06:25:10Z"
+std::string iso8601_utc_now();
 // True when the folder still holds exactly the files recorded, unchanged.
 bool output_intact(const OutputRecord& record);
 

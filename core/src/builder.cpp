@@ -58,15 +58,6 @@ std::chrono::milliseconds since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
 }
 
-std::string iso_now() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string shell_quote(const std::string& s) {
     if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                           "0123456789-_./=:,+@%") == std::string::npos)
@@ -427,7 +418,7 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
                 // Same binary, new smoke test: test it again; nothing is rebuilt.
                 reporter_.phase(r.name, r.backend, Phase::smoke, "the smoke test changed");
                 const auto python = toolchain_.interpreter(project_.python, project_.dir).path;
-                const auto o = run_smoke_test(ev.sidecar->smoke, r.artifact, {python, ev.previous->output.standalone});
+                const auto o = run_smoke_test(ev.sidecar->smoke, r.artifact, {python, ev.previous->output.standalone, {}});
                 r.smoke_ran = o.ran;
                 r.smoke_passed = o.passed;
                 r.smoke = o.message;
@@ -508,7 +499,7 @@ std::vector<SidecarResult> Builder::smoke(const std::vector<std::string>& names,
                 reporter_.warning(fmt::format("{}: {} was modified since it was installed; testing it as it is",
                                               sc->name, state->output.dir.string()));
             const auto python = toolchain_.interpreter(project_.python, project_.dir).path;
-            const auto o = run_smoke_test(sc->smoke, r.artifact, {python, state->output.standalone});
+            const auto o = run_smoke_test(sc->smoke, r.artifact, {python, state->output.standalone, {}});
             r.smoke_ran = true;
             r.smoke_passed = o.passed;
             r.smoke = o.message;
@@ -678,7 +669,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         const auto exe = find_executable(root, plan.executable);
         if (sc.smoke.run || sc.smoke.http) {
             reporter_.phase(sc.name, backend.name(), Phase::smoke, "");
-            const auto o = run_smoke_test(sc.smoke, root / exe, {rq.python, plan.standalone});
+            const auto o = run_smoke_test(sc.smoke, root / exe, {rq.python, plan.standalone, {}});
             r.smoke_ran = true;
             r.smoke_passed = o.passed;
             r.smoke = o.message;
@@ -713,7 +704,7 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         state.parts = ev.key;
         state.config = ev.config;
         state.toolchain = ev.toolchain;
-        state.built_at = iso_now();
+        state.built_at = iso8601_utc_now();
         state.output = {installed.dir, installed.executable, installed.size,
                         list_output(installed.dir), plan.standalone};
         state.smoke = smoke_digest(sc.smoke);

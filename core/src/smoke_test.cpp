@@ -116,6 +116,7 @@ SmokeOutcome run_mode(const config::RunSmoke& run, const fs::path& exe, const Sm
         return fail(o, fmt::format("invalid regex: {}", e.what()), r);
     }
     o.message = fmt::format("'{}' exited {} in {:.1f}s", cmd, r.exit_code, r.wall.count() / 1000.0);
+    o.startup = std::chrono::duration_cast<milliseconds>(r.wall);
     return o;
 }
 
@@ -141,7 +142,7 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
     const auto start = Clock::now();
     long status = -1;
     for (;;) {
-        if (child.wait_for(milliseconds(100))) {
+        if (child.wait_for(milliseconds(20))) {
             auto& r = child.finish(milliseconds(0));
             return fail(o, fmt::format("it {} before answering GET {}", r.describe(), url), r);
         }
@@ -159,6 +160,7 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
         }
     }
     const auto ready = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    o.startup = ready;
 
     // Stop it as a desktop app does: SIGTERM to the process it started, nothing else.
     child.signal(SIGTERM);
@@ -187,7 +189,8 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
 
 std::vector<std::string> smoke_environment(const SmokeEnvironment& how, const fs::path& scratch) {
     std::error_code ec;
-    fs::create_directories(scratch / "home", ec);
+    const fs::path home = how.home.empty() ? scratch / "home" : how.home;
+    fs::create_directories(home, ec);
     fs::create_directories(scratch / "tmp", ec);
     fs::create_directories(scratch / "work", ec);
     const fs::path python_dir = fs::path(how.python).parent_path();
@@ -202,7 +205,7 @@ std::vector<std::string> smoke_environment(const SmokeEnvironment& how, const fs
     }
     if (!how.standalone) path = python_dir.string() + (path.empty() ? "" : ":") + path;
     return environment_with({{"PATH", path},
-                             {"HOME", (scratch / "home").string()},
+                             {"HOME", home.string()},
                              {"TMPDIR", (scratch / "tmp").string()},
                              {"PWD", (scratch / "work").string()}},
                             {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP",

@@ -29,11 +29,17 @@ struct SmokeOutcome {
     std::string message;  // what failed, or what passed ("GET /api/health -> 200 in 0.4s")
     std::vector<std::string> output_tail;  // the binary's last lines, on failure
     std::chrono::milliseconds duration{0};
+    // Start-up latency: for run, the whole run; for http, until the first expected
+    // answer (a run+http test reports the http figure).
+    std::chrono::milliseconds startup{0};
 };
 
 struct SmokeEnvironment {
     std::string python;        // the build interpreter; its venv is kept off PATH
     bool standalone = true;    // false: keep the interpreter's folder on PATH
+    // HOME for the binary; empty: a fresh one per run. `freezer compare` keeps one so that
+    // a second run finds what the first unpacked (pex, scie).
+    std::filesystem::path home;
 };
 
 // The environment the binary runs in; `scratch` is its HOME, TMPDIR and cwd.

@@ -88,6 +88,16 @@ struct Matrix {
     std::vector<MatrixCell> exclude;
 };
 
+// cache.remote: a Bazel HTTP remote cache (GET/PUT/HEAD <url>/ac/<key>, <url>/cas/<sha256>).
+struct RemoteCache {
+    std::string url;              // without a trailing slash
+    bool read_only = false;       // pull requests: restore, never upload
+    std::string token_env;        // the variable holding a bearer token; never the token
+    std::chrono::milliseconds timeout{30000};
+    int retries = 2;
+    Location where;
+};
+
 struct Project {
     std::filesystem::path file;  // freezer.yaml, absolute
     std::filesystem::path dir;   // its folder: every relative path is relative to it
@@ -96,6 +106,8 @@ struct Project {
     Location python_where;
     int jobs = 0;  // 0: the number of CPUs
     std::filesystem::path cache_dir;   // absolute
+    std::uint64_t cache_max_size = 5'000'000'000;  // artifact cache, least recently used go first
+    std::optional<RemoteCache> remote_cache;
     std::filesystem::path output_dir;  // absolute
     std::optional<std::filesystem::path> tauri_dir;
     std::vector<Sidecar> sidecars;
@@ -125,6 +137,9 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 // "20s", "500ms", "2m", or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+// "5GB", "500MB", "1.5GiB", "1048576": bytes.
+std::optional<std::uint64_t> parse_size(const std::string& text);
 
 bool valid_sidecar_name(const std::string& name);
 

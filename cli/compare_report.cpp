@@ -1,0 +1,401 @@
+#include "compare_report.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "junit.hpp"
+
+namespace freezer::cli {
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+json build_json(const BuildFigures& b) {
+    if (!b.measured) return nullptr;
+    return {{"wall_ms", b.wall.count()}, {"cpu_ms", b.cpu.count()}, {"peak_rss_kb", b.peak_rss_kb},
+            {"metrics", b.metrics}};
+}
+
+std::vector<long long> counts(const std::vector<milliseconds>& v) {
+    std::vector<long long> out;
+    for (const auto& m : v) out.push_back(m.count());
+    return out;
+}
+
+std::string ms(milliseconds m) { return human_duration(m); }
+std::string ms(double m) {
+    if (m < 10) return fmt::format("{:.1f}ms", m);
+    return human_duration(milliseconds(static_cast<long long>(m + 0.5)));
+}
+
+std::string ccache_note(const BuildFigures& b) {
+    if (!b.measured || !b.metrics.count("ccache_hits")) return "";
+    const auto hits = b.metrics.at("ccache_hits");
+    const auto misses = b.metrics.count("ccache_misses") ? b.metrics.at("ccache_misses") : 0;
+    return fmt::format("{}/{}", hits, hits + misses);
+}
+
+// One line per row, the columns every output shares.
+struct Cell {
+    std::string text;
+    bool right = true;
+};
+using Line = std::vector<Cell>;
+
+const std::vector<std::string> kHeader = {"sidecar", "backend", "status", "cold", "no change", "1-line change",
+                                          "peak RSS", "CPU", "size", "files", "first run", "median", "p90",
+                                          "smoke", "ccache hits"};
+
+Line row_cells(const CompareRow& r) {
+    auto opt = [](bool have, const std::string& s) { return have ? s : std::string("-"); };
+    const bool built = r.cold.measured && r.size > 0;
+    return {
+        {r.sidecar, false},
+        {r.backend, false},
+        {r.status, false},
+        {opt(r.cold.measured, ms(r.cold.wall))},
+        {opt(r.no_change_ms.has_value(), r.no_change_ms ? ms(*r.no_change_ms) : "")},
+        {opt(r.change.measured && r.change.wall.count() > 0, ms(r.change.wall))},
+        {opt(r.cold.measured && r.cold.peak_rss_kb > 0, human_size(static_cast<std::uint64_t>(r.cold.peak_rss_kb) * 1024))},
+        {opt(r.cold.measured, ms(r.cold.cpu))},
+        {opt(built, human_size(r.size))},
+        {opt(built, std::to_string(r.files))},
+        {opt(r.startup.measured, ms(r.startup.first))},
+        {opt(r.startup.measured, ms(r.startup.median_ms))},
+        {opt(r.startup.measured, ms(r.startup.p90_ms))},
+        {!r.smoke_configured ? "none" : !built ? "-" : r.smoke_passed ? "passed" : "FAILED", false},
+        {opt(!ccache_note(r.change).empty(), ccache_note(r.change))},
+    };
+}
+
+std::vector<std::string> notes(const CompareReport& report) {
+    std::vector<std::string> out;
+    for (const auto& r : report.rows)
+        if (r.status != "ok") out.push_back(fmt::format("{} x {}: {}: {}", r.sidecar, r.backend, r.status, r.reason));
+    return out;
+}
+
+std::string method(const CompareReport& report) {
+    std::string changed;
+    for (const auto& r : report.rows)
+        if (!r.changed_file.empty()) {
+            changed = r.changed_file;
+            break;
+        }
+    return fmt::format(
+        "cold: first build with empty caches; no change: median of {} skip decisions with nothing changed (hashing "
+        "and state check in-process; a `freezer build` process adds its own start); 1-line change: "
+        "rebuild after one line was appended to one input{}; first run: the smoke command on a fresh HOME; "
+        "median, p90: {} further runs; peak RSS and CPU: the cold build's packager; ccache hits: hits/lookups "
+        "of the rebuild. {} CPU{}, builds -j {}, {} {}.",
+        report.runs, changed.empty() ? "" : " (" + changed + ")", report.runs, report.cpus,
+        report.cpus == 1 ? "" : "s", report.jobs, "Python", report.python_version);
+}
+
+}  // namespace
+
+json compare_json(const CompareReport& report, const std::string& freezer_version) {
+    json out = {{"format", "freezer-compare"},
+                {"version", kCompareFormatVersion},
+                {"freezer", freezer_version},
+                {"started_at", report.started_at},
+                {"duration_ms", report.duration.count()},
+                {"project", report.project},
+                {"python", {{"path", report.python}, {"version", report.python_version}}},
+                {"host", {{"cpus", report.cpus}}},
+                {"jobs", report.jobs},
+                {"runs", report.runs},
+                {"backends", report.backends},
+                {"results", json::array()}};
+    for (const auto& r : report.rows) {
+        const bool built = r.cold.measured && r.size > 0;
+        json j = {{"sidecar", r.sidecar},
+                  {"backend", r.backend},
+                  {"status", r.status},
+                  {"reason", r.status == "ok" ? json(nullptr) : json(r.reason)},
+                  {"tool_version", r.tool_version.empty() ? json(nullptr) : json(r.tool_version)},
+                  {"mode", r.mode},
+                  {"artifact", built ? json{{"path", r.artifact}, {"size_bytes", r.size}, {"files", r.files}}
+                                     : json(nullptr)},
+                  {"build",
+                   {{"cold", build_json(r.cold)},
+                    {"no_change", r.no_change_ms ? json{{"median_ms", *r.no_change_ms},
+                                                        {"samples_ms", r.no_change_samples_ms}}
+                                                 : json(nullptr)},
+                    {"change", build_json(r.change)},
+                    {"changed_file", r.changed_file.empty() ? json(nullptr) : json(r.changed_file)}}},
+                  {"startup", r.startup.measured ? json{{"command", r.startup.what},
+                                                        {"first_ms", r.startup.first.count()},
+                                                        {"median_ms", r.startup.median_ms},
+                                                        {"p90_ms", r.startup.p90_ms},
+                                                        {"samples_ms", counts(r.startup.samples)}}
+                                                 : json(nullptr)},
+                  {"smoke", {{"configured", r.smoke_configured},
+                             {"passed", r.smoke_configured && built ? json(r.smoke_passed) : json(nullptr)},
+                             {"message", r.smoke}}},
+                  {"log_tail", r.log_tail}};
+        out["results"].push_back(std::move(j));
+    }
+    return out;
+}
+
+namespace {
+std::string render_table(const std::vector<Line>& lines, const std::function<std::string(const std::string&, std::size_t)>& status_style) {
+    std::vector<std::size_t> w(kHeader.size());
+    for (std::size_t c = 0; c < kHeader.size(); ++c) w[c] = kHeader[c].size();
+    for (const auto& l : lines)
+        for (std::size_t c = 0; c < l.size(); ++c) w[c] = std::max(w[c], l[c].text.size());
+    std::string out = " ";
+    for (std::size_t c = 0; c < kHeader.size(); ++c)
+        out += " " + (c < 3 || c == 13 ? fmt::format("{:<{}}", kHeader[c], w[c]) : fmt::format("{:>{}}", kHeader[c], w[c]));
+    out += "\n";
+    for (const auto& l : lines) {
+        std::string line = " ";
+        for (std::size_t c = 0; c < l.size(); ++c) {
+            auto text = l[c].right ? fmt::format("{:>{}}", l[c].text, w[c]) : fmt::format("{:<{}}", l[c].text, w[c]);
+            if (c == 2 || c == 13) text = status_style(text, c);
+            line += " " + text;
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + "\n";
+    }
+    return out;
+}
+}  // namespace
+
+std::string compare_table(const CompareReport& report, const Style& style) {
+    std::vector<Line> lines;
+    for (const auto& r : report.rows) lines.push_back(row_cells(r));
+    std::string out = "\n" + render_table(lines, [&](const std::string& t, std::size_t) {
+        if (t.find("FAILED") != std::string::npos || t.find("failed") != std::string::npos) return style.red(t);
+        if (t.find("missing") != std::string::npos) return style.yellow(t);
+        if (t.find("passed") != std::string::npos || t.rfind("ok", 0) == 0) return style.green(t);
+        return t;
+    });
+    for (const auto& n : notes(report)) out += "\n  " + n;
+    if (!notes(report).empty()) out += "\n";
+    out += "\n" + style.dim("  " + method(report)) + "\n";
+    return out;
+}
+
+std::string compare_markdown(const CompareReport& report) {
+    auto esc = [](std::string s) {
+        std::string out;
+        for (char c : s) {
+            if (c == '|') out += "\\|";
+            else if (c == '\n') out += "<br>";
+            else out += c;
+        }
+        return out;
+    };
+    std::string out = fmt::format("### freezer compare: {}\n\n", fmt::join(report.backends, " vs "));
+    out += "|";
+    for (std::size_t c = 0; c < kHeader.size(); ++c) out += " " + kHeader[c] + " |";
+    out += "\n|";
+    for (std::size_t c = 0; c < kHeader.size(); ++c) out += (c < 3 || c == 13) ? " --- |" : " ---: |";
+    out += "\n";
+    for (const auto& r : report.rows) {
+        out += "|";
+        for (const auto& cell : row_cells(r)) {
+            std::string t = esc(cell.text);
+            if (t == "failed" || t == "FAILED" || t == "missing") t = "**" + t + "**";
+            out += " " + t + " |";
+        }
+        out += "\n";
+    }
+    const auto n = notes(report);
+    if (!n.empty()) {
+        out += "\n";
+        for (const auto& line : n) out += "- " + esc(line) + "\n";
+    }
+    out += "\n<sub>" + esc(method(report)) + "</sub>\n";
+    return out;
+}
+
+namespace {
+
+// A horizontal bar chart as inline SVG: one group per row label, one bar per series.
+struct Series {
+    std::string name;
+    std::string color;
+};
+struct Group {
+    std::string label;
+    std::vector<std::optional<double>> values;  // per series; nullopt: not measured
+    std::string missing;                        // shown instead of bars when nothing was measured
+};
+
+std::string bar_chart(const std::string& id, const std::string& title, const std::string& unit,
+                      const std::vector<Series>& series, const std::vector<Group>& groups,
+                      const std::function<std::string(double)>& fmt_value) {
+    const int label_w = 190, chart_w = 460, value_w = 90, bar_h = 16, gap = 4, group_gap = 14, top = 34;
+    double max = 0;
+    for (const auto& g : groups)
+        for (const auto& v : g.values)
+            if (v) max = std::max(max, *v);
+    if (max <= 0) max = 1;
+    int y = top;
+    std::string bars;
+    for (const auto& g : groups) {
+        const int rows = g.missing.empty() ? static_cast<int>(series.size()) : 1;
+        const int group_h = rows * (bar_h + gap) - gap;
+        bars += fmt::format(R"(<text x="{}" y="{}" class="label" text-anchor="end">{}</text>)", label_w - 10,
+                            y + group_h / 2 + 5, xml_escape(g.label));
+        if (!g.missing.empty()) {
+            bars += fmt::format(R"(<text x="{}" y="{}" class="missing">{}</text>)", label_w, y + bar_h - 3,
+                                xml_escape(g.missing));
+        } else {
+            for (std::size_t s = 0; s < series.size(); ++s) {
+                const auto& v = g.values[s];
+                const int by = y + static_cast<int>(s) * (bar_h + gap);
+                if (!v) {
+                    bars += fmt::format(R"(<text x="{}" y="{}" class="value">-</text>)", label_w + 4, by + bar_h - 3);
+                    continue;
+                }
+                const int w = std::max(1, static_cast<int>(*v / max * chart_w));
+                bars += fmt::format(
+                    R"(<rect class="bar" data-series="{}" x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>{}: {}</title></rect>)",
+                    xml_escape(series[s].name), label_w, by, w, bar_h, series[s].color,
+                    xml_escape(g.label + " " + series[s].name), xml_escape(fmt_value(*v)));
+                bars += fmt::format(R"(<text x="{}" y="{}" class="value">{}</text>)", label_w + w + 6, by + bar_h - 3,
+                                    xml_escape(fmt_value(*v)));
+            }
+        }
+        y += group_h + group_gap;
+    }
+    std::string legend;
+    int lx = label_w;
+    for (const auto& s : series) {
+        legend += fmt::format(R"(<rect x="{}" y="8" width="12" height="12" fill="{}"/><text x="{}" y="18" class="legend">{}</text>)",
+                              lx, s.color, lx + 16, xml_escape(s.name));
+        lx += 16 + static_cast<int>(s.name.size()) * 7 + 18;
+    }
+    const int height = y + 4;
+    return fmt::format(
+        R"(<figure class="chart" id="{}"><figcaption>{} <span class="unit">({})</span></figcaption>)"
+        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}</svg></figure>)",
+        id, xml_escape(title), xml_escape(unit), label_w + chart_w + value_w, height, label_w + chart_w + value_w,
+        height, xml_escape(title), legend, bars);
+}
+
+std::string html_seconds(double m) { return ms(m); }
+
+}  // namespace
+
+std::string compare_html(const CompareReport& report, const std::string& freezer_version) {
+    // Sidecars in the order they came.
+    std::vector<std::string> sidecars;
+    for (const auto& r : report.rows)
+        if (std::find(sidecars.begin(), sidecars.end(), r.sidecar) == sidecars.end()) sidecars.push_back(r.sidecar);
+
+    std::string body;
+    for (const auto& name : sidecars) {
+        std::vector<Group> size, startup, build;
+        for (const auto& r : report.rows) {
+            if (r.sidecar != name) continue;
+            const bool built = r.cold.measured && r.size > 0;
+            const std::string why = r.status == "ok" ? "" : r.status + ": " + r.reason.substr(0, 90);
+            auto opt = [](bool have, double v) { return have ? std::optional<double>(v) : std::nullopt; };
+            size.push_back({r.backend, {opt(built, static_cast<double>(r.size))}, built ? "" : why});
+            startup.push_back({r.backend,
+                               {opt(r.startup.measured, static_cast<double>(r.startup.first.count())),
+                                opt(r.startup.measured, r.startup.median_ms),
+                                opt(r.startup.measured, r.startup.p90_ms)},
+                               r.startup.measured ? "" : (why.empty() ? std::string("no smoke test to time") : why)});
+            build.push_back({r.backend,
+                             {opt(r.cold.measured, static_cast<double>(r.cold.wall.count())),
+                              opt(r.no_change_ms.has_value(), r.no_change_ms.value_or(0)),
+                              opt(r.change.measured, static_cast<double>(r.change.wall.count()))},
+                             r.cold.measured ? "" : why});
+        }
+        body += fmt::format("<section><h2>{}</h2>\n", xml_escape(name));
+        body += bar_chart("size-" + name, "Artifact size", "smaller is better", {{"size", "#4e79a7"}}, size,
+                          [](double v) { return human_size(static_cast<std::uint64_t>(v)); });
+        body += bar_chart("startup-" + name, "Start-up latency", "smoke command; lower is better",
+                          {{"first run", "#f28e2b"}, {"median", "#59a14f"}, {"p90", "#9c755f"}}, startup, html_seconds);
+        body += bar_chart("build-" + name, "Build time", "lower is better",
+                          {{"cold", "#e15759"}, {"no change", "#76b7b2"}, {"1-line change", "#af7aa1"}}, build,
+                          html_seconds);
+        body += "</section>\n";
+    }
+
+    std::string table = "<table><thead><tr>";
+    for (const auto& h : kHeader) table += "<th>" + xml_escape(h) + "</th>";
+    table += "</tr></thead><tbody>\n";
+    for (const auto& r : report.rows) {
+        table += fmt::format("<tr class=\"{}\">", xml_escape(r.status));
+        for (const auto& c : row_cells(r))
+            table += fmt::format("<td class=\"{}\">{}</td>", c.right ? "num" : "", xml_escape(c.text));
+        table += "</tr>\n";
+    }
+    table += "</tbody></table>\n";
+    std::string problems;
+    for (const auto& n : notes(report)) problems += "<li>" + xml_escape(n) + "</li>";
+    if (!problems.empty()) problems = "<ul class=\"problems\">" + problems + "</ul>";
+
+    return fmt::format(R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="freezer {version}">
+<title>freezer compare: {title}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 24px auto; max-width: 1180px; padding: 0 16px; }}
+h1 {{ font-size: 22px; margin: 0 0 4px; }} h2 {{ font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }}
+.meta {{ color: #666; margin: 0 0 16px; }}
+table {{ border-collapse: collapse; font-size: 13px; margin: 12px 0; }}
+th, td {{ padding: 4px 8px; border-bottom: 1px solid #e5e5e5; white-space: nowrap; }}
+th {{ text-align: left; background: #f6f6f6; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr.failed td {{ background: #fdecea; }} tr.missing td {{ background: #fff8e1; }}
+.problems {{ color: #8a1c12; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 8px 24px; }}
+figure.chart {{ margin: 10px 0 18px; }} figcaption {{ font-weight: 600; margin-bottom: 2px; }} .unit {{ font-weight: normal; color: #777; }}
+svg text {{ font: 12px system-ui, sans-serif; fill: #333; }} svg text.missing {{ fill: #a0522d; font-style: italic; }}
+svg text.value {{ fill: #555; }} svg text.legend {{ fill: #444; }}
+.method {{ color: #666; font-size: 12px; max-width: 900px; }}
+</style></head>
+<body>
+<h1>freezer compare: {title}</h1>
+<p class="meta">{project} &middot; {started} &middot; {runs} runs &middot; took {took}</p>
+{table}{problems}
+{body}
+<p class="method">{method}</p>
+</body></html>
+)",
+                       fmt::arg("version", xml_escape(freezer_version)),
+                       fmt::arg("title", xml_escape(fmt::format("{}", fmt::join(report.backends, " vs ")))),
+                       fmt::arg("project", xml_escape(report.project)), fmt::arg("started", xml_escape(report.started_at)),
+                       fmt::arg("runs", report.runs), fmt::arg("took", human_duration(report.duration)),
+                       fmt::arg("table", table), fmt::arg("problems", problems), fmt::arg("body", body),
+                       fmt::arg("method", xml_escape(method(report))));
+}
+
+std::vector<SidecarResult> compare_results(const CompareReport& report) {
+    std::vector<SidecarResult> out;
+    for (const auto& r : report.rows) {
+        SidecarResult s;
+        s.name = r.sidecar;
+        s.backend = r.backend;
+        s.duration = r.cold.wall + r.change.wall;
+        s.smoke_ran = r.smoke_configured && r.cold.measured;
+        s.smoke_passed = r.smoke_passed;
+        s.smoke = r.smoke;
+        s.log_tail = r.log_tail;
+        if (r.status == "ok") {
+            s.status = Status::built;
+            s.reason = fmt::format("cold {}, size {}", human_duration(r.cold.wall), human_size(r.size));
+        } else if (r.status == "missing") {
+            s.status = Status::cancelled;
+            s.error = r.reason;
+        } else {
+            s.status = Status::failed;
+            s.error = r.reason;
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace freezer::cli

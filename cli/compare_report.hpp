@@ -1,0 +1,28 @@
+// How `freezer compare` shows its figures: a terminal table, JSON (format
+// "freezer-compare", version 1, schema in config/compare.schema.json), Markdown for a CI
+// step summary, a self-contained HTML page with bar charts, and JUnit testcases.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "builder.hpp"
+#include "compare.hpp"
+#include "report.hpp"
+
+namespace freezer::cli {
+
+inline constexpr int kCompareFormatVersion = 1;
+
+nlohmann::json compare_json(const CompareReport& report, const std::string& freezer_version);
+std::string compare_table(const CompareReport& report, const Style& style);
+std::string compare_markdown(const CompareReport& report);
+std::string compare_html(const CompareReport& report, const std::string& freezer_version);
+
+// One result per row for junit_xml(): failed rows fail, missing ones are skipped with
+// their reason.
+std::vector<SidecarResult> compare_results(const CompareReport& report);
+
+}  // namespace freezer::cli

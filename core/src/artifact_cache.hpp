@@ -1,0 +1,148 @@
+// The content-addressed artifact cache: every build that passed its smoke test is kept
+// under its key, so switching branches back and forth restores instead of rebuilding.
+//
+//   <cache.dir>/artifacts/
+//     ac/<key>.json        the manifest of one build: its files (sha256, xxh3, size,
+//                          mode), inputs, toolchain, timings; its own checksum inside.
+//                          Its mtime is the last use (LRU).
+//     cas/<ab>/<sha256>    the files' contents, shared between entries
+//     tmp/                 writes in progress, each flock'ed by its writer
+//     lock                 shared by stores and restores, exclusive for prune/clear
+//
+// Writes are temp + rename, blobs before the manifest: a build killed at any moment
+// leaves at worst blobs without a manifest (swept by the next prune), never a manifest
+// whose blobs are missing. A restore verifies every file it materialises; an entry that
+// fails is removed and counts as a miss.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace freezer {
+
+// SHA-256 of bytes and files (OpenSSL), lower-case hex.
+std::string sha256_hex(std::string_view bytes);
+std::optional<std::string> sha256_file(const std::filesystem::path& path);
+
+// Incremental SHA-256, for downloads hashed as they arrive.
+class Sha256 {
+public:
+    Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+    void update(const void* data, std::size_t size);
+    std::string hex();  // once
+
+private:
+    void* ctx_;
+};
+
+struct CachedFile {
+    std::string path;     // relative to the output folder, '/'-separated
+    std::string sha256;   // empty for a symbolic link
+    std::string xxh3;     // XXH3-128 hex: the fast local integrity check
+    std::uint64_t size = 0;
+    bool executable = false;
+    std::string link;     // target, for a symbolic link
+};
+
+struct Manifest {
+    std::string key;        // freezer's cache key, hex
+    std::string sidecar;
+    std::string backend;
+    std::string created_at;
+    std::string executable;  // relative to the output folder
+    bool standalone = true;
+    std::string smoke;       // digest of the smoke test the output passed
+    std::vector<CachedFile> files;
+    std::uint64_t size = 0;  // all files
+    long long build_ms = 0;
+    nlohmann::json inputs = nlohmann::json::array();  // [[path, xxh3], ...]
+    nlohmann::json config = nlohmann::json::object();
+    nlohmann::json toolchain = nlohmann::json::object();
+
+    // Serialised with a "checksum" over everything else; parse() rejects a manifest
+    // whose checksum does not match (a flipped byte that still parses).
+    std::string to_text() const;
+    static std::optional<Manifest> parse(const std::string& text, std::string* why);
+};
+
+// Every file of an output folder, hashed; throws std::runtime_error when one cannot be read.
+std::vector<CachedFile> describe_output(const std::filesystem::path& dir);
+
+struct CacheStats {
+    std::size_t entries = 0;
+    std::size_t blobs = 0;
+    std::uint64_t bytes = 0;       // blobs on disk
+    std::uint64_t max_size = 0;
+    std::size_t temp_files = 0;
+    struct Entry {
+        std::string key, sidecar, backend, created_at;
+        std::uint64_t size = 0;
+        std::filesystem::file_time_type last_used;
+    };
+    std::vector<Entry> list;       // most recently used first
+};
+
+struct PruneResult {
+    std::size_t entries_removed = 0;
+    std::size_t blobs_removed = 0;
+    std::uint64_t bytes_freed = 0;
+    std::size_t temps_swept = 0;
+    bool skipped = false;          // another freezer holds the cache; try later
+};
+
+class ArtifactCache {
+public:
+    ArtifactCache(std::filesystem::path dir, std::uint64_t max_size);
+
+    const std::filesystem::path& dir() const { return dir_; }
+    std::uint64_t max_size() const { return max_size_; }
+
+    // The manifest stored under `key`; nullopt on a miss. A manifest that cannot be
+    // read or fails its checksum is removed and reported in `problem`.
+    std::optional<Manifest> lookup(const std::string& key, std::string* problem = nullptr) const;
+
+    // Materialises the entry's files into `dest` (created; must not exist) by reflink,
+    // else copy, and checks each against the manifest. On failure the entry is removed,
+    // `dest` is removed, and the reason returned.
+    std::optional<std::string> restore(const Manifest& m, const std::filesystem::path& dest) const;
+
+    // Stores the files of `output_dir` under m.key (m.files is filled in). Blobs
+    // already present are not written again. Returns the stored manifest.
+    Manifest store(Manifest m, const std::filesystem::path& output_dir) const;
+
+    bool has_blob(const std::string& sha256) const;
+    std::filesystem::path blob_path(const std::string& sha256) const;
+    // A temp file under tmp/, flock'ed while open, for a blob being downloaded.
+    struct Temp {
+        std::filesystem::path path;
+        int fd = -1;
+    };
+    Temp temp_file() const;
+    // Moves a verified temp file into cas/ (closes it).
+    void adopt_blob(Temp& temp, const std::string& sha256) const;
+    void discard(Temp& temp) const;
+    // Writes a manifest whose blobs are all present.
+    void put_manifest(const Manifest& m) const;
+    void remove_entry(const std::string& key) const;
+
+    CacheStats stats() const;
+    // Keeps the most recently used entries within max_size (or `limit`), removes
+    // blobs no entry uses and temp files whose writer is gone.
+    PruneResult prune(std::optional<std::uint64_t> limit = std::nullopt, bool wait = true) const;
+    PruneResult clear() const;
+
+private:
+    std::filesystem::path dir_;
+    std::uint64_t max_size_;
+};
+
+}  // namespace freezer
