@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder.hpp"
+#include "artifact_cache.hpp"
 #include "compare.hpp"
 #include "compare_report.hpp"
 #include "plugin_host.hpp"
@@ -154,7 +155,8 @@ int cmd_build(const Globals& g, std::vector<std::string> sidecars, BuildFlags fl
     }
     const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
-    if (std::any_of(results.begin(), results.end(), [](const auto& r) { return r.status == Status::built; }))
+    if (std::any_of(results.begin(), results.end(),
+                    [](const auto& r) { return r.status == Status::built || r.status == Status::restored; }))
         warn_if_not_ignored(*project, reporter);
     const bool failed = std::any_of(results.begin(), results.end(), [](const auto& r) {
         return r.status == Status::failed || r.status == Status::cancelled;
@@ -293,6 +295,121 @@ int cmd_compare(const Globals& g, const std::vector<std::string>& sidecars, cons
     if (interrupt_requested()) return kInterrupted;
     const bool failed = std::any_of(report.rows.begin(), report.rows.end(), [](const auto& r) { return r.status == "failed"; });
     return failed ? kFailed : kOk;
+}
+
+std::string ago(std::filesystem::file_time_type t) {
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(std::filesystem::file_time_type::clock::now() - t).count();
+    if (age < 120) return fmt::format("{}s ago", age);
+    if (age < 7200) return fmt::format("{}m ago", age / 60);
+    if (age < 172800) return fmt::format("{}h ago", age / 3600);
+    return fmt::format("{}d ago", age / 86400);
+}
+
+int cmd_cache(const Globals& g, const std::string& action, const std::string& max_size) {
+    auto loaded = config::load_project(config_path(g));
+    if (!loaded.project) {
+        for (const auto& d : loaded.diagnostics) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
+        return kUsage;
+    }
+    const auto& project = *loaded.project;
+    ArtifactCache cache(project.cache_dir / "artifacts", project.cache_max_size);
+    const auto style = cli::make_style(g.color, stdout);
+    if (action == "stats") {
+        const auto st = cache.stats();
+        const double pct = st.max_size ? 100.0 * static_cast<double>(st.bytes) / static_cast<double>(st.max_size) : 0;
+        if (g.json) {
+            json out = {{"format", 1}, {"command", "cache stats"}, {"dir", cache.dir().string()},
+                        {"entries", st.entries}, {"blobs", st.blobs}, {"bytes", st.bytes}, {"max_size", st.max_size},
+                        {"temp_files", st.temp_files}, {"remote", project.remote_cache ? json(project.remote_cache->url) : json(nullptr)},
+                        {"list", json::array()}};
+            for (const auto& e : st.list)
+                out["list"].push_back({{"key", e.key}, {"sidecar", e.sidecar}, {"backend", e.backend},
+                                       {"size", e.size}, {"created_at", e.created_at}});
+            fmt::print("{}\n", out.dump(2));
+            return kOk;
+        }
+        fmt::print("artifact cache {}\n  {} entr{}, {} file{}, {} of {} ({:.0f}%){}\n", cache.dir().string(), st.entries,
+                   st.entries == 1 ? "y" : "ies", st.blobs, st.blobs == 1 ? "" : "s", cli::human_size(st.bytes),
+                   cli::human_size(st.max_size), pct,
+                   st.temp_files ? fmt::format(", {} temp file{}", st.temp_files, st.temp_files == 1 ? "" : "s") : "");
+        if (project.remote_cache)
+            fmt::print("  remote: {}{}\n", project.remote_cache->url, project.remote_cache->read_only ? " (read only)" : "");
+        for (const auto& e : st.list)
+            fmt::print("  {:<28} {}  {:>9}  built {}  used {}\n", e.sidecar + "@" + e.backend, style.dim(e.key.substr(0, 12)),
+                       cli::human_size(e.size), e.created_at, ago(e.last_used));
+        return kOk;
+    }
+    PruneResult r;
+    if (action == "clear") {
+        r = cache.clear();
+    } else {
+        std::optional<std::uint64_t> limit;
+        if (!max_size.empty()) {
+            limit = config::parse_size(max_size);
+            if (!limit) throw UsageError(fmt::format("--max-size {}: expected a size such as 5GB or 500MB", max_size));
+        }
+        r = cache.prune(limit);
+    }
+    if (g.json)
+        fmt::print("{}\n", json{{"format", 1}, {"command", "cache " + action}, {"entries_removed", r.entries_removed},
+                                {"blobs_removed", r.blobs_removed}, {"bytes_freed", r.bytes_freed},
+                                {"temp_files_removed", r.temps_swept}}.dump(2));
+    else
+        fmt::print("freezer: {} {}: removed {} entr{} and {} file{} ({}){}\n", action == "clear" ? "cleared" : "pruned",
+                   cache.dir().string(), r.entries_removed, r.entries_removed == 1 ? "y" : "ies", r.blobs_removed,
+                   r.blobs_removed == 1 ? "" : "s", cli::human_size(r.bytes_freed),
+                   r.temps_swept ? fmt::format(", {} stale temp file{}", r.temps_swept, r.temps_swept == 1 ? "" : "s") : "");
+    return kOk;
+}
+
+int cmd_explain(const Globals& g, const std::string& sidecar, const std::string& backend_flag) {
+    const auto style = cli::make_style(g.color, stdout);
+    PluginHost host(plugin_search_path());
+    print_plugin_errors(host, cli::make_style(g.color, stderr));
+    auto project = load_checked(g, host, backend_flag, cli::make_style(g.color, stderr));
+    if (!project) return kUsage;
+    const auto* sc = project->find(sidecar);
+    if (!sc) throw UsageError(fmt::format("no sidecar named '{}' in {}", sidecar, project->file.string()));
+    const std::string backend = backend_flag.empty() ? sc->backend : backend_flag;
+    cli::TerminalReporter reporter(style, false, true, false);
+    Builder builder(*project, host, reporter);
+    Evaluation ev;
+    try {
+        ev = builder.evaluate(*sc, backend, false);
+    } catch (const SetupError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    } catch (const ToolError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+        return kUsage;
+    }
+    const bool remote = ev.source == Evaluation::Source::remote;
+    const std::string action = ev.up_to_date ? "skip" : ev.cached ? "restore" : "build";
+    std::string what;
+    if (ev.up_to_date)
+        what = ev.resmoke ? "skip it (and run its changed smoke test on the installed binary)" : "skip it: nothing changed";
+    else if (ev.cached)
+        what = fmt::format("restore it from the {} cache (built {}, which took {:.1f}s), without running {}",
+                           remote ? "remote" : "local", ev.cached->created_at, ev.cached->build_ms / 1000.0, backend);
+    else
+        what = fmt::format("build it with {} {}", backend, ev.tool.version);
+    if (g.json) {
+        json out = {{"format", 1}, {"command", "explain"}, {"sidecar", sc->name}, {"backend", backend},
+                    {"action", action}, {"source", ev.cached ? json(remote ? "remote" : "local") : json(nullptr)},
+                    {"key", ev.key.key.hex()}, {"previous_key", ev.previous ? json(ev.previous->key.hex()) : json(nullptr)},
+                    {"reason", ev.reason}, {"changes", ev.changes}};
+        fmt::print("{}\n", out.dump(2));
+        return kOk;
+    }
+    fmt::print("freezer: the next build of {} ({}) would {}\n", style.bold(sc->name), backend, what);
+    fmt::print("  key {}", ev.key.key.hex());
+    if (ev.previous) fmt::print(", last good build {} ({})", ev.previous->key.hex(), ev.previous->built_at);
+    fmt::print("\n");
+    if (!ev.up_to_date) {
+        if (ev.changes.empty()) fmt::print("  because: {}\n", ev.reason);
+        for (const auto& c : ev.changes) fmt::print("  because: {}\n", c);
+    }
+    return kOk;
 }
 
 int cmd_init(const Globals& g, const std::string& tauri_conf, bool overwrite) {
@@ -490,6 +607,8 @@ int main(int argc, char** argv) {
         "  freezer smoke              run the smoke tests on what is installed\n"
         "  freezer compare api --backends pyinstaller,nuitka,pex-scie --html report.html\n"
         "  freezer init --from-tauri src-tauri/tauri.conf.json\n"
+        "  freezer explain api        would the next build skip, restore or build api, and why\n"
+        "  freezer cache stats        what the artifact cache holds\n"
         "  freezer check              validate freezer.yaml and find each backend's tool\n"
         "  freezer backends           list backend plugins and their tools\n",
         "freezer"};
@@ -575,6 +694,25 @@ int main(int argc, char** argv) {
     compare->add_flag("--keep-scratch", compare_flags.keep_scratch, "Keep the scratch copy (its logs) for a look afterwards");
     compare->fallthrough();
 
+    std::string explain_sidecar, explain_backend;
+    auto* explain = app.add_subcommand(
+        "explain", "Say whether the next build of a sidecar would skip, restore from the cache or build, and why:\n"
+                   "the inputs added, removed or modified, the config keys and tool versions that changed");
+    explain->add_option("sidecar", explain_sidecar, "The sidecar")->type_name("SIDECAR")->required();
+    explain->add_option("--backend", explain_backend, "As built with this packager")->type_name("NAME");
+    explain->fallthrough();
+
+    std::string cache_action, cache_max_size;
+    auto* cache = app.add_subcommand(
+        "cache", "The artifact cache (<cache.dir>/artifacts): every build that passed its smoke test, by key");
+    cache->add_option("action", cache_action,
+                      "stats: entries and size; prune: keep the most recently used within cache.max_size "
+                      "(or --max-size) and sweep stale temp files; clear: empty it")
+        ->check(CLI::IsMember({"stats", "prune", "clear"}))
+        ->required();
+    cache->add_option("--max-size", cache_max_size, "prune: keep this much instead of cache.max_size")->type_name("SIZE");
+    cache->fallthrough();
+
     std::string tauri_conf;
     bool init_force = false;
     auto* init = app.add_subcommand(
@@ -610,6 +748,8 @@ int main(int argc, char** argv) {
         if (*smoke) return cmd_smoke(g, sidecars, smoke_backend, smoke_junit);
         if (*matrix) return cmd_matrix(g, matrix_format);
         if (*compare) return cmd_compare(g, sidecars, compare_flags);
+        if (*explain) return cmd_explain(g, explain_sidecar, explain_backend);
+        if (*cache) return cmd_cache(g, cache_action, cache_max_size);
         if (*init) return cmd_init(g, tauri_conf, init_force);
         if (*check) return cmd_check(g);
         if (*backends) return cmd_backends(g);

@@ -127,6 +127,16 @@ void TerminalReporter::print_result(const SidecarResult& r) {
             fmt::print("freezer: {} {} {}\n", who, style_.green("up to date, skipped"),
                        style_.dim(fmt::format("[key {}, {}]", r.key.substr(0, 12), human_duration(r.duration))));
             break;
+        case Status::restored:
+            fmt::print("freezer: {} {} in {} -> {} ({})\n", who, style_.green("restored from the cache"),
+                       human_duration(r.duration), r.artifact.string(), human_size(r.size));
+            if (r.smoke_ran) fmt::print("  smoke test passed: {}\n", r.smoke);
+            if (!r.tauri_copy.empty()) fmt::print("  tauri: {}\n", r.tauri_copy.string());
+            if (verbose_) {
+                fmt::print("  {}\n", r.reason);
+                for (const auto& c : r.changes) fmt::print("  because: {}\n", c);
+            }
+            break;
         case Status::built:
             fmt::print("freezer: {} {} in {} -> {} ({})\n", who, style_.green("built"),
                        human_duration(r.duration), r.artifact.string(), human_size(r.size));
@@ -174,7 +184,7 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
     tick_.notify_all();
     if (ticker_.joinable()) ticker_.join();
     if (quiet_) return;
-    int counts[4] = {0, 0, 0, 0};
+    int counts[5] = {0, 0, 0, 0, 0};  // indexed by Status
     for (const auto& r : results) ++counts[static_cast<int>(r.status)];
     if (results.size() > 1) {
         std::size_t name_w = 7, backend_w = 7;
@@ -196,7 +206,9 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
         }
         fmt::print("\n");
     }
-    auto line = fmt::format("{} built, {} skipped, {} failed", counts[0], counts[1], counts[2]);
+    auto line = fmt::format("{} built, ", counts[0]);
+    if (counts[4]) line += fmt::format("{} restored from the cache, ", counts[4]);
+    line += fmt::format("{} skipped, {} failed", counts[1], counts[2]);
     if (counts[3]) line += fmt::format(", {} cancelled", counts[3]);
     line += " in " + human_duration(total);
     fmt::print("freezer: {}\n", counts[2] || counts[3] ? style_.red(line) : line);

@@ -14,61 +14,18 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "integration_support.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;
+using namespace freezer::itest;
 using freezer::test::TempDir;
 using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-const fs::path kExamples = fs::path(FREEZER_SOURCE_DIR) / "examples";
-
-struct Run {
-    int code;
-    std::string out, err;
-    json report;  // when --json
-};
-
-Run run_freezer(const fs::path& project, std::vector<std::string> args) {
-    ProcessSpec spec;
-    spec.argv = {FREEZER_BIN, "-C", project.string()};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.capture = true;
-    spec.timeout = 10min;
-    spec.env = environment_with({{"NO_COLOR", "1"}});
-    auto r = run_process(spec);
-    Run out{r.exit_code, r.out, r.err, {}};
-    if (std::find(args.begin(), args.end(), "--json") != args.end())
-        out.report = json::parse(r.out, nullptr, false);
-    INFO("freezer " << args.front() << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    return out;
-}
-
-std::string status_of(const Run& r, const std::string& sidecar) {
-    for (const auto& s : r.report.at("sidecars"))
-        if (s.at("sidecar") == sidecar) return s.at("status");
-    return "absent";
-}
-
-// A scratch copy of examples/ (api and cli) whose freezer.yaml uses the test venv's interpreter.
-struct Project {
-    TempDir dir;
-    Project() {
-        fs::copy(kExamples / "api", dir / "api", fs::copy_options::recursive);
-        fs::copy(kExamples / "cli", dir / "cli", fs::copy_options::recursive);
-        auto yaml = freezer::test::read(kExamples / "freezer.yaml");
-        yaml = std::regex_replace(yaml, std::regex("python: [^\n]*"),
-                                  std::string("python: ") + FREEZER_TEST_PYTHON);
-        // Only api and cli: the whoami sidecars (one per packager) have a test of their own.
-        yaml = yaml.substr(0, yaml.find("  whoami-pyinstaller:"));
-        freezer::test::write(dir / "freezer.yaml", yaml);
-    }
-    fs::path operator/(const std::string& rel) const { return dir / rel; }
-};
 
 ProcessResult run_binary(const fs::path& exe, std::vector<std::string> args) {
     ProcessSpec spec;

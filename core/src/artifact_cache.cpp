@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "atomic_file.hpp"
+#include "file_lock.hpp"
 #include "hash.hpp"
 
 namespace freezer {
@@ -142,28 +143,6 @@ bool copy_contents(int in, int out) {
     return true;
 }
 
-// flock on <dir>/lock: shared for stores and restores, exclusive for prune and clear.
-class CacheLock {
-public:
-    CacheLock(const fs::path& dir, int op) {
-        std::error_code ec;
-        fs::create_directories(dir, ec);
-        fd_ = Fd(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-        if (!fd_) throw std::system_error(errno, std::generic_category(), "cannot open " + (dir / "lock").string());
-        while (::flock(fd_.get(), op) != 0) {
-            if (errno == EINTR) continue;
-            if (errno == EWOULDBLOCK) return;
-            throw std::system_error(errno, std::generic_category(), "cannot lock " + (dir / "lock").string());
-        }
-        held_ = true;
-    }
-    bool held() const { return held_; }
-
-private:
-    Fd fd_;
-    bool held_ = false;
-};
-
 bool safe_relative(const std::string& p) {
     if (p.empty() || p.front() == '/') return false;
     for (const auto& part : fs::path(p))
@@ -258,7 +237,7 @@ std::optional<Manifest> Manifest::parse(const std::string& text, std::string* wh
 std::vector<CachedFile> describe_output(const fs::path& dir) {
     std::vector<CachedFile> out;
     for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
-        const auto rel = fs::relative(it->path(), dir).generic_string();
+        const auto rel = it->path().lexically_relative(dir).generic_string();  // fs::relative would follow links
         if (it->is_symlink()) {
             out.push_back({rel, "", "", 0, false, fs::read_symlink(it->path()).string()});
             continue;
@@ -368,7 +347,7 @@ std::optional<Manifest> ArtifactCache::lookup(const std::string& key, std::strin
 }
 
 Manifest ArtifactCache::store(Manifest m, const fs::path& output_dir) const {
-    CacheLock lock(dir_, LOCK_SH);
+    FileLock lock(dir_ / "lock", FileLock::Mode::shared);
     m.files = describe_output(output_dir);
     m.size = 0;
     for (const auto& f : m.files) {
@@ -394,7 +373,7 @@ Manifest ArtifactCache::store(Manifest m, const fs::path& output_dir) const {
 }
 
 std::optional<std::string> ArtifactCache::restore(const Manifest& m, const fs::path& dest) const {
-    CacheLock lock(dir_, LOCK_SH);
+    FileLock lock(dir_ / "lock", FileLock::Mode::shared);
     std::error_code ec;
     auto fail = [&](std::string why, const std::string& bad_blob) -> std::optional<std::string> {
         fs::remove_all(dest, ec);
@@ -486,7 +465,7 @@ CacheStats ArtifactCache::stats() const {
 
 PruneResult ArtifactCache::prune(std::optional<std::uint64_t> limit, bool wait) const {
     PruneResult r;
-    CacheLock lock(dir_, LOCK_EX | (wait ? 0 : LOCK_NB));
+    FileLock lock(dir_ / "lock", FileLock::Mode::exclusive, wait);
     if (!lock.held()) {
         r.skipped = true;
         return r;
@@ -532,7 +511,7 @@ PruneResult ArtifactCache::prune(std::optional<std::uint64_t> limit, bool wait) 
 
 PruneResult ArtifactCache::clear() const {
     PruneResult r;
-    CacheLock lock(dir_, LOCK_EX);
+    FileLock lock(dir_ / "lock", FileLock::Mode::exclusive);
     std::error_code ec;
     for (const auto& e : list_entries(dir_ / "ac", true)) {
         fs::remove(dir_ / "ac" / (e.key + ".json"), ec);

@@ -126,7 +126,7 @@ std::vector<OutputFile> list_output(const fs::path& dir) {
         if (::lstat(it->path().c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
         auto fst = FileStat::from(st);
         fst.ctime_ns = 0;  // ctime changes on rename/link; content is what matters here
-        out.push_back({fs::relative(it->path(), dir).generic_string(), fst});
+        out.push_back({it->path().lexically_relative(dir).generic_string(), fst});
     }
     std::sort(out.begin(), out.end(),
               [](const OutputFile& a, const OutputFile& b) { return a.path < b.path; });

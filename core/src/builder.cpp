@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "atomic_file.hpp"
+#include "file_lock.hpp"
 #include "glob.hpp"
 #include "input_set.hpp"
 #include "install.hpp"
@@ -37,6 +38,7 @@ const char* to_string(Status s) {
         case Status::skipped: return "skipped";
         case Status::failed: return "failed";
         case Status::cancelled: return "cancelled";
+        case Status::restored: return "restored";
     }
     return "?";
 }
@@ -46,6 +48,7 @@ const char* to_string(Phase p) {
         case Phase::queued: return "queued";
         case Phase::hashing: return "hashing";
         case Phase::building: return "building";
+        case Phase::restoring: return "restoring";
         case Phase::smoke: return "smoke";
         case Phase::installing: return "installing";
     }
@@ -144,7 +147,13 @@ Builder::Builder(const config::Project& project, const PluginHost& host, Reporte
                                          StatCache c(file, &warning);
                                          return std::pair(std::move(c), warning);
                                      })),
-      states_(freezer_dir_ / "state") {}
+      states_(freezer_dir_ / "state"),
+      artifacts_(project.cache_dir / "artifacts", project.cache_max_size) {
+    if (project.remote_cache) {
+        remote_ = std::make_unique<RemoteCache>(*project.remote_cache);
+        if (!remote_->token_problem().empty()) reporter_.warning(remote_->token_problem());
+    }
+}
 
 StatCache& Builder::stat_cache() {
     if (!stat_cache_) {
@@ -314,7 +323,142 @@ Evaluation Builder::evaluate(const config::Sidecar& sc, const std::string& backe
         ev.reason = "up to date";
         ev.resmoke = ev.previous->smoke != smoke_digest(sc.smoke);
     }
+    if (!ev.up_to_date && !force) find_in_cache(ev);
     return ev;
+}
+
+void Builder::find_in_cache(Evaluation& ev) {
+    const auto key = ev.key.key.hex();
+    std::string problem;
+    if ((ev.cached = artifacts_.lookup(key, &problem))) {
+        ev.source = Evaluation::Source::local;
+        return;
+    }
+    if (!problem.empty()) reporter_.warning(fmt::format("{}: {}", ev.sidecar->name, problem));
+    if (!remote_ || remote_down_) return;
+    try {
+        if ((ev.cached = remote_->get_manifest(key))) ev.source = Evaluation::Source::remote;
+    } catch (const RemoteError& e) {
+        remote_failed(e.what(), "building locally");
+    }
+}
+
+void Builder::remote_failed(const std::string& what, const char* consequence) {
+    if (!remote_down_.exchange(true))
+        reporter_.warning(fmt::format("remote cache {}: {}; {}, and the remote cache is left alone for the rest "
+                                      "of this run",
+                                      remote_->settings().url, what, consequence));
+}
+
+bool Builder::restore_one(Evaluation& ev, SidecarResult& r, const std::function<void(const std::string&)>& log) {
+    const auto& sc = *ev.sidecar;
+    const auto& m = *ev.cached;
+    const auto start = Clock::now();
+    const bool from_remote = ev.source == Evaluation::Source::remote;
+    reporter_.phase(sc.name, ev.backend->name(), Phase::restoring, from_remote ? "from the remote cache" : "from the cache");
+    if (from_remote) {
+        if (remote_down_) return false;
+        try {
+            std::uint64_t fetched = 0;
+            for (const auto& f : m.files)
+                if (f.link.empty() && !artifacts_.has_blob(f.sha256)) {
+                    remote_->fetch_blob(f, artifacts_);
+                    fetched += f.size;
+                }
+            artifacts_.put_manifest(m);
+            log(fmt::format("freezer: fetched {} bytes from the remote cache {}", fetched, remote_->settings().url));
+        } catch (const RemoteError& e) {
+            remote_failed(e.what(), "building locally");
+            return false;
+        } catch (const std::exception& e) {
+            reporter_.warning(fmt::format("{}: cannot keep the remote build in the local cache: {}; building", sc.name, e.what()));
+            return false;
+        }
+    }
+    const fs::path out = temp_out_dir(sc.name, ev.backend->name());
+    std::error_code ec;
+    fs::remove_all(out, ec);
+    if (const auto why = artifacts_.restore(m, out)) {
+        reporter_.warning(fmt::format("{}: the cached build {} was not used: {}; building it", sc.name, m.key, *why));
+        log("freezer: cache entry rejected: " + *why);
+        return false;
+    }
+    const std::string smoke = smoke_digest(sc.smoke);
+    if ((sc.smoke.run || sc.smoke.http) && m.smoke != smoke) {
+        // Cached under another smoke test: this one has not seen it yet.
+        reporter_.phase(sc.name, ev.backend->name(), Phase::smoke, "");
+        const auto o = run_smoke_test(sc.smoke, out / m.executable,
+                                      {toolchain_.interpreter(project_.python, project_.dir).path, m.standalone, {}});
+        r.smoke_ran = true;
+        r.smoke_passed = o.passed;
+        r.smoke = o.message;
+        log(fmt::format("freezer: smoke test ({}) {}: {}", o.mode, o.passed ? "passed" : "FAILED", o.message));
+        if (!o.passed) {
+            fs::remove_all(out, ec);
+            r.status = Status::failed;
+            r.error = "smoke test failed on the cached build: " + o.message + "; the previous output was kept";
+            r.log_tail = o.output_tail;
+            return true;
+        }
+    }
+    reporter_.phase(sc.name, ev.backend->name(), Phase::installing, "");
+    const auto target = project_.output_dir / output_name(sc, ev.backend->name());
+    const auto installed = install_output(out, m.executable, target);
+    fs::remove_all(out, ec);
+    r.artifact = installed.dir / installed.executable;
+    r.size = installed.size;
+    if (project_.tauri_dir && ev.backend->name() == sc.backend) install_tauri_copy(sc, r.artifact, r);
+    BuildState state;
+    state.key = ev.key.key;
+    state.parts = ev.key;
+    state.config = ev.config;
+    state.toolchain = ev.toolchain;
+    state.built_at = m.created_at;
+    state.duration_ms = m.build_ms;
+    state.output = {installed.dir, installed.executable, installed.size, list_output(installed.dir), m.standalone};
+    state.smoke = smoke;
+    states_.save(sc.name, ev.backend->name(), state, ev.inputs);
+    r.status = Status::restored;
+    const auto took = since(start);
+    r.reason = fmt::format("{}; restored from the {} cache in {} (built {}, which took {:.1f}s)", ev.reason,
+                           from_remote ? "remote" : "local", took.count() < 1000 ? fmt::format("{}ms", took.count())
+                                                                                 : fmt::format("{:.1f}s", took.count() / 1000.0),
+                           m.created_at, m.build_ms / 1000.0);
+    log("freezer: " + r.reason);
+    log(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
+    return true;
+}
+
+void Builder::store_in_cache(const Evaluation& ev, const fs::path& output_dir, const std::string& executable,
+                             bool standalone, std::chrono::milliseconds took) {
+    Manifest m;
+    m.key = ev.key.key.hex();
+    m.sidecar = ev.sidecar->name;
+    m.backend = ev.backend->name();
+    m.created_at = iso8601_utc_now();
+    m.executable = executable;
+    m.standalone = standalone;
+    m.smoke = smoke_digest(ev.sidecar->smoke);
+    m.build_ms = took.count();
+    for (const auto& i : ev.inputs) m.inputs.push_back({i.path, i.hash.hex()});
+    m.config = ev.config;
+    m.toolchain = ev.toolchain;
+    try {
+        m = artifacts_.store(std::move(m), output_dir);
+        const auto pruned = artifacts_.prune(std::nullopt, /*wait=*/false);
+        (void)pruned;
+    } catch (const std::exception& e) {
+        reporter_.warning(fmt::format("{}: not stored in the artifact cache: {}", ev.sidecar->name, e.what()));
+        return;
+    }
+    if (!remote_ || remote_->settings().read_only || remote_down_) return;
+    try {
+        for (const auto& f : m.files)
+            if (f.link.empty() && !remote_->has_blob(f.sha256)) remote_->put_blob(f.sha256, artifacts_.blob_path(f.sha256));
+        remote_->put_manifest(m);  // last: a manifest on the server means its blobs are there
+    } catch (const RemoteError& e) {
+        remote_failed(e.what(), "the build is in the local cache only");
+    }
 }
 
 void Builder::explain(Evaluation& ev) const {
@@ -344,7 +488,11 @@ void Builder::explain(Evaluation& ev) const {
     }
     if (prev.parts.toolchain != ev.key.toolchain) {
         auto c = json_changes(prev.toolchain, ev.toolchain, "toolchain");
-        parts.push_back(c.size() == 1 ? c[0] : "toolchain changed");
+        // A changed config changes the commands too: that is not news, nor a plugin update.
+        if (prev.parts.config != ev.key.config || prev.parts.inputs != ev.key.inputs)
+            c.erase(std::remove_if(c.begin(), c.end(), [](const auto& line) { return line.rfind("toolchain: ", 0) == 0; }),
+                    c.end());
+        if (!c.empty()) parts.push_back(c.size() == 1 ? c[0] : "toolchain changed");
         ev.changes.insert(ev.changes.end(), c.begin(), c.end());
     }
     ev.reason = parts.empty() ? "key changed" : fmt::format("{}", fmt::join(parts, "; "));
@@ -380,6 +528,24 @@ int Builder::budget(const BuildOptions& options) const {
 
 std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
     const auto selected = select(options.sidecars);
+    // One freezer at a time per sidecar x backend: a second one waits, then finds the
+    // first one's result (a skip). Taken in name order, so two runs never deadlock.
+    std::vector<std::string> lock_names;
+    for (const auto* sc : selected)
+        lock_names.push_back(output_name(*sc, options.backend_override.empty() ? sc->backend : options.backend_override));
+    std::sort(lock_names.begin(), lock_names.end());
+    std::vector<FileLock> locks;
+    for (const auto& name : lock_names) {
+        FileLock lock(freezer_dir_ / "locks" / (name + ".lock"), FileLock::Mode::exclusive, /*wait=*/false);
+        if (!lock.held()) {
+            const auto holder = lock.holder();
+            reporter_.warning(fmt::format("{}: another freezer{} is building it; waiting for it to finish", name,
+                                          holder.empty() ? "" : " (" + holder + ")"));
+            lock.wait();
+        }
+        lock.set_holder(fmt::format("pid {}", ::getpid()));
+        locks.push_back(std::move(lock));
+    }
     for (const auto* sc : selected)
         reporter_.phase(sc->name, options.backend_override.empty() ? sc->backend : options.backend_override,
                         Phase::queued, "");
@@ -441,14 +607,14 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
         }
         const auto opt_it = ev.sidecar->backends.find(ev.backend->name());
         const sdk::Option opts = opt_it == ev.sidecar->backends.end() ? sdk::Option{} : opt_it->second;
-        const int want = unwrap(*ev.backend, "cpu_tokens_wanted", ev.backend->abi().cpu_tokens_wanted(opts, cpus));
+        const int want = ev.cached ? 1 : unwrap(*ev.backend, "cpu_tokens_wanted", ev.backend->abi().cpu_tokens_wanted(opts, cpus));
         reporter_.phase(ev.sidecar->name, ev.backend->name(), Phase::queued, ev.reason);
         task_of.push_back(i);
         tasks.push_back({want, [this, &ev, &results, &hashing, &options, &cancel, i](int granted) {
                              const auto t = Clock::now();
                              auto r = build_one(ev, options.force, granted, &cancel);
                              r.duration = hashing[i] + since(t);
-                             const bool ok = r.status == Status::built;
+                             const bool ok = r.status == Status::built || r.status == Status::restored;
                              results[i] = std::move(r);
                              reporter_.finished(results[i]);
                              return ok;
@@ -572,6 +738,22 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         fs::remove_all(out_dir, ec);
         return r;
     };
+    if (ev.cached && !force) {
+        log(fmt::format("freezer: {} with {}, key {}: {} has it; restoring", sc.name, backend.name(), r.key,
+                        ev.source == Evaluation::Source::remote ? "the remote cache" : "the local cache"));
+        log("freezer: reason: " + ev.reason);
+        try {
+            if (restore_one(ev, r, log)) {
+                if (r.status == Status::failed) return fail(r.error);
+                if (log_fd >= 0) ::close(log_fd);
+                return r;
+            }
+        } catch (const std::exception& e) {
+            reporter_.warning(fmt::format("{}: restoring from the cache failed: {}; building it", sc.name, e.what()));
+        }
+        r.smoke_ran = false;
+    }
+    const auto build_start = Clock::now();
     log(fmt::format("freezer: building {} with {} {} (plugin {}), key {}, {} CPU token{}", sc.name,
                     backend.name(), ev.tool.version, backend.version(), r.key, tokens, tokens == 1 ? "" : "s"));
     log("freezer: reason: " + ev.reason);
@@ -711,6 +893,8 @@ SidecarResult Builder::build_one(Evaluation& ev, bool force, int tokens, const s
         states_.save(sc.name, backend.name(), state, ev.inputs);
         log(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
         r.status = Status::built;
+        // Only now, with a passed smoke test and an installed output, does it become a hit.
+        store_in_cache(ev, installed.dir, installed.executable, plan.standalone, since(build_start));
     } catch (const std::exception& e) {
         return fail(e.what());
     }

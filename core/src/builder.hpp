@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -17,15 +18,17 @@
 
 #include <freezer/config.hpp>
 
+#include "artifact_cache.hpp"
 #include "build_state.hpp"
 #include "cache_key.hpp"
 #include "plugin_host.hpp"
+#include "remote_cache.hpp"
 #include "stat_cache.hpp"
 #include "toolchain.hpp"
 
 namespace freezer {
 
-enum class Status { built, skipped, failed, cancelled };
+enum class Status { built, skipped, failed, cancelled, restored };
 const char* to_string(Status s);
 
 struct SidecarResult {
@@ -52,7 +55,7 @@ struct SidecarResult {
 };
 
 // Where a sidecar is in its build, for progress displays.
-enum class Phase { queued, hashing, building, smoke, installing };
+enum class Phase { queued, hashing, building, restoring, smoke, installing };
 const char* to_string(Phase p);
 
 // Receives progress; called from build threads, so implementations synchronise.
@@ -90,6 +93,9 @@ struct Evaluation {
     std::optional<BuildState> previous;
     bool up_to_date = false;
     bool resmoke = false;  // up to date, but its smoke test changed: run that again
+    // Not up to date, but a build with this key is in the artifact cache.
+    enum class Source { none, local, remote } source = Source::none;
+    std::optional<Manifest> cached;
     std::string reason;
     std::vector<std::string> changes;
 };
@@ -115,6 +121,8 @@ public:
     // dist/ folder (and log) name of a sidecar built with `backend`.
     static std::string output_name(const config::Sidecar& sc, const std::string& backend);
     std::filesystem::path stage_dir(const std::string& sidecar) const;
+    const ArtifactCache& artifacts() const { return artifacts_; }
+    const RemoteCache* remote() const { return remote_.get(); }
 
 private:
     std::vector<const config::Sidecar*> select(const std::vector<std::string>& names) const;
@@ -126,6 +134,13 @@ private:
     std::filesystem::path backend_cache_dir(const std::string& backend) const;
     std::filesystem::path temp_out_dir(const std::string& sidecar, const std::string& backend) const;
     void explain(Evaluation& ev) const;
+    void find_in_cache(Evaluation& ev);
+    // true: done (restored, or failed its smoke test); false: build it instead.
+    bool restore_one(Evaluation& ev, SidecarResult& r, const std::function<void(const std::string&)>& log);
+    void store_in_cache(const Evaluation& ev, const std::filesystem::path& output_dir, const std::string& executable,
+                        bool standalone, std::chrono::milliseconds took);
+    // Any remote failure: one warning for the run, then the remote is left alone.
+    void remote_failed(const std::string& what, const char* consequence);
 
     const config::Project& project_;
     const PluginHost& host_;
@@ -139,6 +154,9 @@ private:
     std::optional<StatCache> stage_cache_;  // staged copies; only builds need it
     std::mutex stat_mutex_;  // the stage cache is shared by concurrent builds
     StateStore states_;
+    ArtifactCache artifacts_;
+    std::unique_ptr<RemoteCache> remote_;
+    std::atomic<bool> remote_down_{false};
 };
 
 // Sums the plan's metrics over a build log.

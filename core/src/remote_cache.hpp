@@ -11,6 +11,7 @@
 // wrong is a RemoteError, which the builder turns into one warning and a local build.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -54,8 +55,8 @@ private:
     config::RemoteCache settings_;
     std::string token_;
     std::string token_problem_;
-    std::uint64_t bytes_down_ = 0;
-    std::uint64_t bytes_up_ = 0;
+    std::atomic<std::uint64_t> bytes_down_{0};  // downloads run on build threads
+    std::atomic<std::uint64_t> bytes_up_{0};
 };
 
 }  // namespace freezer

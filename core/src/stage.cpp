@@ -105,7 +105,7 @@ StageStats sync_stage(const fs::path& root, const fs::path& stage_dir,
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(stage_dir, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        const auto rel = fs::relative(it->path(), stage_dir).generic_string();
+        const auto rel = it->path().lexically_relative(stage_dir).generic_string();
         if (it->is_directory()) {
             // Keep folders that hold inputs; __pycache__ and the like go.
             bool needed = false;

@@ -1,0 +1,76 @@
+// Shared by the end-to-end tests: the real `freezer` binary on scratch copies of
+// examples/.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "test_support.hpp"
+
+namespace freezer::itest {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+inline const fs::path kExamples = fs::path(FREEZER_SOURCE_DIR) / "examples";
+
+struct Run {
+    int code;
+    std::string out, err;
+    json report;  // when --json
+};
+
+// `env`: extra variables for this run.
+inline Run run_freezer(const fs::path& project, std::vector<std::string> args,
+                       std::vector<std::pair<std::string, std::string>> env = {}) {
+    ProcessSpec spec;
+    spec.argv = {FREEZER_BIN, "-C", project.string()};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.capture = true;
+    spec.timeout = 10min;
+    env.emplace_back("NO_COLOR", "1");
+    spec.env = environment_with(env);
+    auto r = run_process(spec);
+    Run out{r.exit_code, r.out, r.err, {}};
+    if (std::find(args.begin(), args.end(), "--json") != args.end())
+        out.report = json::parse(r.out, nullptr, false);
+    INFO("freezer " << args.front() << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    return out;
+}
+
+inline std::string status_of(const Run& r, const std::string& sidecar) {
+    if (!r.report.is_object() || !r.report.contains("sidecars")) return "no report";
+    for (const auto& s : r.report.at("sidecars"))
+        if (s.at("sidecar") == sidecar) return s.at("status");
+    return "absent";
+}
+
+// A scratch copy of examples/ (api and cli) whose freezer.yaml uses the test venv's interpreter.
+struct Project {
+    freezer::test::TempDir dir;
+    Project() {
+        fs::copy(kExamples / "api", dir / "api", fs::copy_options::recursive);
+        fs::copy(kExamples / "cli", dir / "cli", fs::copy_options::recursive);
+        auto yaml = freezer::test::read(kExamples / "freezer.yaml");
+        yaml = std::regex_replace(yaml, std::regex("python: [^\n]*"),
+                                  std::string("python: ") + FREEZER_TEST_PYTHON);
+        // Only api and cli: the whoami sidecars (one per packager) have a test of their own.
+        yaml = yaml.substr(0, yaml.find("  whoami-pyinstaller:"));
+        freezer::test::write(dir / "freezer.yaml", yaml);
+    }
+    fs::path operator/(const std::string& rel) const { return dir / rel; }
+    // Replaces `from` (a regex) in freezer.yaml.
+    void edit_yaml(const std::string& from, const std::string& to) const {
+        const auto yaml = freezer::test::read(dir / "freezer.yaml");
+        const auto edited = std::regex_replace(yaml, std::regex(from), to);
+        REQUIRE(edited != yaml);
+        freezer::test::write(dir / "freezer.yaml", edited);
+    }
+};
+
+}  // namespace freezer::itest
