@@ -173,3 +173,30 @@ TEST_CASE("durations and suggestions", "[config]") {
     CHECK(config::did_you_mean("pyinstaler", {"pyinstaller", "nuitka"}) == "pyinstaller");
     CHECK(config::did_you_mean("zzz", {"pyinstaller", "nuitka"}).empty());
 }
+
+TEST_CASE("cache settings: sizes, the remote cache, and no token in the file", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    const std::string sidecar = "sidecars:\n  api: {root: src, entry: main.py}\n";
+    auto good = load(dir, "cache:\n  max_size: 500MB\n  remote:\n    url: http://cache:8080/freezer/\n"
+                          "    read_only: true\n    token_env: CI_CACHE_TOKEN\n    timeout: 5s\n    retries: 0\n" + sidecar);
+    REQUIRE(good.errors.empty());
+    const auto& p = *good.result.project;
+    CHECK(p.cache_max_size == 500'000'000ULL);
+    REQUIRE(p.remote_cache);
+    CHECK(p.remote_cache->url == "http://cache:8080/freezer");
+    CHECK(p.remote_cache->read_only);
+    CHECK(p.remote_cache->token_env == "CI_CACHE_TOKEN");
+    CHECK(p.remote_cache->timeout == std::chrono::seconds(5));
+    CHECK(p.remote_cache->retries == 0);
+    CHECK_FALSE(load(dir, sidecar).result.project->remote_cache);
+
+    auto bad = load(dir, "cache:\n  max_size: lots\n  remote:\n    url: ftp://cache\n    token: abc123\n"
+                         "    token_env: $TOKEN\n    retries: 99\n" + sidecar);
+    REQUIRE(bad.errors.size() == 5);
+    CHECK_THAT(bad.errors[0], Catch::Contains("freezer.yaml:2:13: error: cache.max_size: expected a size"));
+    CHECK_THAT(bad.errors[1], Catch::Contains("freezer.yaml:4:10: error: cache.remote.url: 'ftp://cache' is not an http"));
+    CHECK_THAT(bad.errors[2], Catch::Contains("freezer.yaml:5:12: error: cache.remote.token: a token does not belong"));
+    CHECK_THAT(bad.errors[3], Catch::Contains("cache.remote.token_env: '$TOKEN' is not an environment variable name"));
+    CHECK_THAT(bad.errors[4], Catch::Contains("cache.remote.retries: expected a whole number from 0 to 10"));
+}

@@ -29,6 +29,9 @@ bad = {
     "path outside project": "sidecars: {api: {root: ../x, entry: a.py}}",
     "bad sidecar name": "sidecars: {'../evil': {entry: a.py}}",
     "unknown pyinstaller option": "sidecars: {api: {entry: a.py, backends: {pyinstaller: {optimise: 1}}}}",
+    "token in the file": "cache: {remote: {url: 'http://c', token: abc}}",
+    "remote url not http": "cache: {remote: {url: 'ftp://c'}}",
+    "bad max_size": "cache: {max_size: lots}",
     "http path without slash": "sidecars: {api: {entry: a.py, smoke: {http: {path: health}}}}",
 }
 for name, text in bad.items():

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -112,8 +113,10 @@ public:
 
     // Materialises the entry's files into `dest` (created; must not exist) by reflink,
     // else copy, and checks each against the manifest. On failure the entry is removed,
-    // `dest` is removed, and the reason returned.
-    std::optional<std::string> restore(const Manifest& m, const std::filesystem::path& dest) const;
+    // `dest` is removed, and the reason returned. Blobs in `just_verified` (fetched and
+    // checked against their sha256 a moment ago) are copied without a second check.
+    std::optional<std::string> restore(const Manifest& m, const std::filesystem::path& dest,
+                                       const std::set<std::string>& just_verified = {}) const;
 
     // Stores the files of `output_dir` under m.key (m.files is filled in). Blobs
     // already present are not written again. Returns the stored manifest.

@@ -9,6 +9,7 @@
 #include <future>
 #include <fstream>
 #include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -356,6 +357,7 @@ bool Builder::restore_one(Evaluation& ev, SidecarResult& r, const std::function<
     const auto start = Clock::now();
     const bool from_remote = ev.source == Evaluation::Source::remote;
     reporter_.phase(sc.name, ev.backend->name(), Phase::restoring, from_remote ? "from the remote cache" : "from the cache");
+    std::set<std::string> fetched_blobs;
     if (from_remote) {
         if (remote_down_) return false;
         try {
@@ -363,6 +365,7 @@ bool Builder::restore_one(Evaluation& ev, SidecarResult& r, const std::function<
             for (const auto& f : m.files)
                 if (f.link.empty() && !artifacts_.has_blob(f.sha256)) {
                     remote_->fetch_blob(f, artifacts_);
+                    fetched_blobs.insert(f.sha256);
                     fetched += f.size;
                 }
             artifacts_.put_manifest(m);
@@ -378,7 +381,7 @@ bool Builder::restore_one(Evaluation& ev, SidecarResult& r, const std::function<
     const fs::path out = temp_out_dir(sc.name, ev.backend->name());
     std::error_code ec;
     fs::remove_all(out, ec);
-    if (const auto why = artifacts_.restore(m, out)) {
+    if (const auto why = artifacts_.restore(m, out, fetched_blobs)) {
         reporter_.warning(fmt::format("{}: the cached build {} was not used: {}; building it", sc.name, m.key, *why));
         log("freezer: cache entry rejected: " + *why);
         return false;
