@@ -20,10 +20,11 @@ Style make_style(const std::string& mode, std::FILE* stream) {
 bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
 
 std::string human_size(std::uint64_t bytes) {
-    if (bytes < 1024) return fmt::format("{} B", bytes);
-    if (bytes < 1024 * 1024) return fmt::format("{:.1f} KB", bytes / 1024.0);
-    if (bytes < 1024ULL * 1024 * 1024) return fmt::format("{:.1f} MB", bytes / 1048576.0);
-    return fmt::format("{:.2f} GB", bytes / 1073741824.0);
+    // Decimal units, as freezer.yaml's sizes ("5GB" is 5 000 000 000 bytes).
+    if (bytes < 1000) return fmt::format("{} B", bytes);
+    if (bytes < 1000 * 1000) return fmt::format("{:.1f} kB", bytes / 1e3);
+    if (bytes < 1000ULL * 1000 * 1000) return fmt::format("{:.1f} MB", bytes / 1e6);
+    return fmt::format("{:.2f} GB", bytes / 1e9);
 }
 
 std::string human_duration(std::chrono::milliseconds ms) {
