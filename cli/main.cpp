@@ -50,6 +50,21 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Runs `work`; a problem that stops a run before anything is built (a missing tool or
+// interpreter, a bad --backend) is printed, and the caller returns exit code 2.
+template <class Work>
+bool run_setup(Work&& work) {
+    try {
+        work();
+        return true;
+    } catch (const SetupError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+    } catch (const ToolError& e) {
+        fmt::print(stderr, "freezer: error: {}\n", e.what());
+    }
+    return false;
+}
+
 fs::path config_path(const Globals& g) {
     const fs::path base = g.directory.empty() ? fs::current_path() : fs::absolute(g.directory);
     if (!g.directory.empty() && !fs::is_directory(base))
@@ -144,15 +159,7 @@ int cmd_build(const Globals& g, std::vector<std::string> sidecars, BuildFlags fl
     Builder builder(*project, host, reporter);
     BuildOptions opts{sidecars, flags.force, backend, flags.jobs, flags.fail_fast};
     std::vector<SidecarResult> results;
-    try {
-        results = builder.build(opts);
-    } catch (const SetupError& e) {
-        fmt::print(stderr, "freezer: error: {}\n", e.what());
-        return kUsage;
-    } catch (const ToolError& e) {
-        fmt::print(stderr, "freezer: error: {}\n", e.what());
-        return kUsage;
-    }
+    if (!run_setup([&] { results = builder.build(opts); })) return kUsage;
     const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     if (std::any_of(results.begin(), results.end(),
@@ -269,18 +276,11 @@ int cmd_compare(const Globals& g, const std::vector<std::string>& sidecars, cons
     opts.scratch = flags.scratch;
     opts.keep_scratch = flags.keep_scratch || !flags.scratch.empty();
     CompareReport report;
-    try {
-        report = run_compare(*loaded.project, host, opts, [&](const std::string& line) {
-            fmt::print(stderr, "freezer compare: {}\n", line);
-            std::fflush(stderr);
-        });
-    } catch (const SetupError& e) {
-        fmt::print(stderr, "freezer: error: {}\n", e.what());
-        return kUsage;
-    } catch (const ToolError& e) {
-        fmt::print(stderr, "freezer: error: {}\n", e.what());
-        return kUsage;
-    }
+    const auto progress = [&](const std::string& line) {
+        fmt::print(stderr, "freezer compare: {}\n", line);
+        std::fflush(stderr);
+    };
+    if (!run_setup([&] { report = run_compare(*loaded.project, host, opts, progress); })) return kUsage;
     if (!flags.html.empty()) {
         write_file_atomically(flags.html, cli::compare_html(report, FREEZER_VERSION));
         fmt::print(stderr, "freezer compare: wrote {}\n", flags.html);
@@ -374,15 +374,7 @@ int cmd_explain(const Globals& g, const std::string& sidecar, const std::string&
     cli::TerminalReporter reporter(style, false, true, false);
     Builder builder(*project, host, reporter);
     Evaluation ev;
-    try {
-        ev = builder.evaluate(*sc, backend, false);
-    } catch (const SetupError& e) {
-        fmt::print(stderr, "freezer: error: {}\n", e.what());
-        return kUsage;
-    } catch (const ToolError& e) {
-        fmt::print(stderr, "freezer: error: {}\n", e.what());
-        return kUsage;
-    }
+    if (!run_setup([&] { ev = builder.evaluate(*sc, backend, false); })) return kUsage;
     const bool remote = ev.source == Evaluation::Source::remote;
     const std::string action = ev.up_to_date ? "skip" : ev.cached ? "restore" : "build";
     std::string what;

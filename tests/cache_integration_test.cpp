@@ -250,22 +250,11 @@ TEST_CASE("freezer explain names the changed file, config key and tool version",
 
 namespace {
 
-int free_tcp_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 // Debian's nginx serving <dir>/root, accepting PUT (WebDAV) with a bearer token.
 class Nginx {
 public:
-    explicit Nginx(const std::string& token) : port_(free_tcp_port()) {
+    explicit Nginx(const std::string& token) : port_(free_port()) {
         fs::create_directories(dir_ / "root/cache");
         fs::create_directories(dir_ / "logs");
         write(dir_ / "nginx.conf", fmt::format(R"(daemon off;

@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +52,19 @@ inline std::string status_of(const Run& r, const std::string& sidecar) {
     for (const auto& s : r.report.at("sidecars"))
         if (s.at("sidecar") == sidecar) return s.at("status");
     return "absent";
+}
+
+// A TCP port on 127.0.0.1 nobody listens on (for a moment).
+inline int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
 }
 
 // A scratch copy of examples/ (api and cli) whose freezer.yaml uses the test venv's interpreter.

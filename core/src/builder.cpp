@@ -150,10 +150,7 @@ Builder::Builder(const config::Project& project, const PluginHost& host, Reporte
                                      })),
       states_(freezer_dir_ / "state"),
       artifacts_(project.cache_dir / "artifacts", project.cache_max_size) {
-    if (project.remote_cache) {
-        remote_ = std::make_unique<RemoteCache>(*project.remote_cache);
-        if (!remote_->token_problem().empty()) reporter_.warning(remote_->token_problem());
-    }
+    if (project.remote_cache) remote_ = std::make_unique<RemoteCache>(*project.remote_cache);
 }
 
 StatCache& Builder::stat_cache() {
@@ -337,11 +334,17 @@ void Builder::find_in_cache(Evaluation& ev) {
     }
     if (!problem.empty()) reporter_.warning(fmt::format("{}: {}", ev.sidecar->name, problem));
     if (!remote_ || remote_down_) return;
+    warn_about_token();
     try {
         if ((ev.cached = remote_->get_manifest(key))) ev.source = Evaluation::Source::remote;
     } catch (const RemoteError& e) {
         remote_failed(e.what(), "building locally");
     }
+}
+
+void Builder::warn_about_token() {
+    // Said when the remote is first used, not on runs that never need it.
+    if (!remote_->token_problem().empty() && !token_warned_.exchange(true)) reporter_.warning(remote_->token_problem());
 }
 
 void Builder::remote_failed(const std::string& what, const char* consequence) {
@@ -455,6 +458,7 @@ void Builder::store_in_cache(const Evaluation& ev, const fs::path& output_dir, c
         return;
     }
     if (!remote_ || remote_->settings().read_only || remote_down_) return;
+    warn_about_token();
     try {
         for (const auto& f : m.files)
             if (f.link.empty() && !remote_->has_blob(f.sha256)) remote_->put_blob(f.sha256, artifacts_.blob_path(f.sha256));

@@ -141,6 +141,7 @@ private:
                         bool standalone, std::chrono::milliseconds took);
     // Any remote failure: one warning for the run, then the remote is left alone.
     void remote_failed(const std::string& what, const char* consequence);
+    void warn_about_token();
 
     const config::Project& project_;
     const PluginHost& host_;
@@ -157,6 +158,7 @@ private:
     ArtifactCache artifacts_;
     std::unique_ptr<RemoteCache> remote_;
     std::atomic<bool> remote_down_{false};
+    std::atomic<bool> token_warned_{false};
 };
 
 // Sums the plan's metrics over a build log.
