@@ -14,6 +14,7 @@
 #include "build_state.hpp"
 #include "builder.hpp"
 #include "input_set.hpp"
+#include "process.hpp"
 #include "project_check.hpp"
 #include "smoke_test.hpp"
 #include "toolchain.hpp"
@@ -179,6 +180,7 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
 
     for (const auto* user_sc : selected) {
         for (const auto& backend_name : options.backends) {
+            if (interrupt_requested()) break;  // Ctrl-C: report what was measured so far
             CompareRow row;
             row.sidecar = user_sc->name;
             row.backend = backend_name;
@@ -296,7 +298,7 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
                             row.size, row.files, row.files == 1 ? "" : "s"));
 
             // 2. No change.
-            for (int i = 0; i < options.runs; ++i) {
+            for (int i = 0; i < options.runs && !interrupt_requested(); ++i) {
                 const auto t = Clock::now();
                 const auto r = build();
                 const std::chrono::duration<double, std::milli> took = Clock::now() - t;
@@ -332,7 +334,7 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
                 const auto state = StateStore(project.dir / ".freezer" / "state").load(sc.name, backend_name);
                 SmokeEnvironment how{project.python, state ? state->output.standalone : true,
                                      cell / "run-home"};
-                for (int i = 0; i <= options.runs; ++i) {
+                for (int i = 0; i <= options.runs && !interrupt_requested(); ++i) {
                     const auto o = run_smoke_test(sc.smoke, final_artifact, how);
                     if (!o.passed) {
                         row.status = "failed";
