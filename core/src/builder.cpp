@@ -360,6 +360,9 @@ bool Builder::restore_one(Evaluation& ev, SidecarResult& r, const std::function<
     const auto start = Clock::now();
     const bool from_remote = ev.source == Evaluation::Source::remote;
     reporter_.phase(sc.name, ev.backend->name(), Phase::restoring, from_remote ? "from the remote cache" : "from the cache");
+    // output.tauri wants one file; a folder build (cached before output.tauri was set)
+    // goes the build's way, which says so.
+    if (project_.tauri_dir && ev.backend->name() == sc.backend && m.files.size() != 1) return false;
     std::set<std::string> fetched_blobs;
     if (from_remote) {
         if (remote_down_) return false;
