@@ -27,6 +27,8 @@ RUNS = 3
 YAML = f"""\
 version: 1
 python: {PYTHON}
+cache:                     # compare must neither restore from nor upload to it
+  remote: {{url: "http://127.0.0.1:9/not-for-compare", retries: 0, timeout: 2s}}
 sidecars:
   cli:
     root: cli
@@ -110,8 +112,9 @@ def test_every_backend_is_measured_and_the_missing_one_says_why(compared):
     assert missing["status"] == "missing"
     assert "no backend plugin named 'no-such-packager'" in missing["reason"]
     assert missing["artifact"] is None and missing["startup"] is None
-    # The table goes to stderr's neighbour stdout only without --json; progress is on stderr.
+    # Progress is on stderr; the user's remote cache is not used (cold builds are builds).
     assert "cli x nuitka: cold build" in compared["run"].stderr
+    assert "remote cache" not in compared["run"].stderr
 
 
 def test_run_counts_are_right(compared):

@@ -198,6 +198,7 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
             project.cache_dir = cell / "cache";
             project.output_dir = cell / "dist";
             project.tauri_dir.reset();
+            project.remote_cache.reset();  // a cold build is a build: no restores, no uploads
             project.python = python;
             project.sidecars = {*user_sc};
             project.sidecars.front().backend = backend_name;
