@@ -166,20 +166,32 @@ std::optional<std::string> sha256_file(const fs::path& path) {
 
 // ---- Manifest --------------------------------------------------------------------
 
-std::string Manifest::to_text() const {
-    json files_json = json::array();
-    for (const auto& f : files) {
-        if (!f.link.empty())
-            files_json.push_back({{"path", f.path}, {"link", f.link}});
-        else
-            files_json.push_back({{"path", f.path}, {"sha256", f.sha256}, {"xxh3", f.xxh3}, {"size", f.size},
-                                  {"executable", f.executable}});
+void to_json(json& j, const CachedFile& f) {
+    if (!f.link.empty())
+        j = {{"path", f.path}, {"link", f.link}};
+    else
+        j = {{"path", f.path}, {"sha256", f.sha256}, {"xxh3", f.xxh3}, {"size", f.size}, {"executable", f.executable}};
+}
+
+void from_json(const json& j, CachedFile& f) {
+    j.at("path").get_to(f.path);
+    if (j.contains("link")) {
+        j.at("link").get_to(f.link);
+        return;
     }
-    json j = {{"format", 1},          {"key", key},        {"sidecar", sidecar},       {"backend", backend},
-              {"created_at", created_at}, {"executable", executable}, {"standalone", standalone},
-              {"smoke", smoke},       {"files", files_json}, {"size", size},           {"build_ms", build_ms},
-              {"inputs", inputs},     {"config", config},  {"toolchain", toolchain}};
-    j["checksum"] = sha256_hex(j.dump());
+    j.at("sha256").get_to(f.sha256);
+    j.at("xxh3").get_to(f.xxh3);
+    j.at("size").get_to(f.size);
+    j.at("executable").get_to(f.executable);
+}
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, key, sidecar, backend, created_at, executable, standalone, smoke, files,
+                                   size, build_ms, inputs, config, toolchain)
+
+std::string Manifest::to_text() const {
+    json j = *this;
+    j["format"] = 1;
+    j["checksum"] = sha256_hex(j.dump());  // over everything else, as dumped (keys sorted)
     return j.dump(1) + "\n";
 }
 
@@ -194,44 +206,26 @@ std::optional<Manifest> Manifest::parse(const std::string& text, std::string* wh
     const std::string checksum = j["checksum"];
     j.erase("checksum");
     if (sha256_hex(j.dump()) != checksum) return bad("checksum mismatch");
+    if (j.value("format", 0) != 1) return bad("unknown format");
+    Manifest m;
     try {
-        if (j.at("format").get<int>() != 1) return bad("unknown format");
-        Manifest m;
-        m.key = j.at("key");
-        m.sidecar = j.at("sidecar");
-        m.backend = j.at("backend");
-        m.created_at = j.at("created_at");
-        m.executable = j.at("executable");
-        m.standalone = j.at("standalone");
-        m.smoke = j.at("smoke");
-        m.size = j.at("size");
-        m.build_ms = j.at("build_ms");
-        m.inputs = j.at("inputs");
-        m.config = j.at("config");
-        m.toolchain = j.at("toolchain");
-        for (const auto& f : j.at("files")) {
-            CachedFile c;
-            c.path = f.at("path");
-            if (!safe_relative(c.path)) return bad("unsafe path " + c.path);
-            if (f.contains("link")) {
-                c.link = f.at("link");
-                const auto target = (fs::path(c.path).parent_path() / c.link).lexically_normal();
-                if (c.link.empty() || c.link.front() == '/' || !safe_relative(target.generic_string()))
-                    return bad("link " + c.path + " points outside the output");
-            } else {
-                c.sha256 = f.at("sha256");
-                c.xxh3 = f.at("xxh3");
-                c.size = f.at("size");
-                c.executable = f.at("executable");
-                if (!is_hex(c.sha256, 64) || !is_hex(c.xxh3, 32)) return bad("bad digest for " + c.path);
-            }
-            m.files.push_back(std::move(c));
-        }
-        if (!safe_relative(m.executable)) return bad("unsafe executable path");
-        return m;
+        j.get_to(m);
     } catch (const json::exception& e) {
         return bad(std::string("malformed: ") + e.what());
     }
+    // A manifest may come from a server: nothing in it may point outside the output.
+    if (!safe_relative(m.executable)) return bad("unsafe executable path");
+    for (const auto& f : m.files) {
+        if (!safe_relative(f.path)) return bad("unsafe path " + f.path);
+        if (!f.link.empty()) {
+            const auto target = (fs::path(f.path).parent_path() / f.link).lexically_normal();
+            if (f.link.front() == '/' || !safe_relative(target.generic_string()))
+                return bad("link " + f.path + " points outside the output");
+        } else if (!is_hex(f.sha256, 64) || !is_hex(f.xxh3, 32)) {
+            return bad("bad digest for " + f.path);
+        }
+    }
+    return m;
 }
 
 std::vector<CachedFile> describe_output(const fs::path& dir) {
