@@ -77,17 +77,16 @@ private:
     int fd_;
 };
 
-// Both digests of a file in one read.
+// Both digests of a file in one read (what a store records).
 struct FileDigests {
     std::string sha256, xxh3;
     std::uint64_t size = 0;
 };
-std::optional<FileDigests> digest_file(const fs::path& path, bool want_sha) {
+std::optional<FileDigests> digest_file(const fs::path& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return std::nullopt;
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-    std::optional<Sha256> sha;
-    if (want_sha) sha.emplace();
+    Sha256 sha;
     XXH3_state_t* x = XXH3_createState();
     XXH3_128bits_reset(x);
     std::vector<char> buf(1 << 20);
@@ -100,14 +99,14 @@ std::optional<FileDigests> digest_file(const fs::path& path, bool want_sha) {
             return std::nullopt;
         }
         if (n == 0) break;
-        if (sha) sha->update(buf.data(), static_cast<std::size_t>(n));
+        sha.update(buf.data(), static_cast<std::size_t>(n));
         XXH3_128bits_update(x, buf.data(), static_cast<std::size_t>(n));
         d.size += static_cast<std::uint64_t>(n);
     }
     const auto h = XXH3_128bits_digest(x);
     XXH3_freeState(x);
     d.xxh3 = Hash128{h.high64, h.low64}.hex();
-    if (sha) d.sha256 = sha->hex();
+    d.sha256 = sha.hex();
     return d;
 }
 
@@ -159,7 +158,7 @@ bool is_hex(const std::string& s, std::size_t n) {
 }  // namespace
 
 std::optional<std::string> sha256_file(const fs::path& path) {
-    auto d = digest_file(path, true);
+    auto d = digest_file(path);
     if (!d) return std::nullopt;
     return d->sha256;
 }
@@ -237,7 +236,7 @@ std::vector<CachedFile> describe_output(const fs::path& dir) {
             continue;
         }
         if (!it->is_regular_file()) continue;
-        const auto d = digest_file(it->path(), true);
+        const auto d = digest_file(it->path());
         if (!d) throw std::runtime_error(fmt::format("cannot read {}: {}", it->path().string(), std::strerror(errno)));
         struct stat st {};
         ::stat(it->path().c_str(), &st);
@@ -393,8 +392,9 @@ std::optional<std::string> ArtifactCache::restore(const Manifest& m, const fs::p
         out = Fd();
         if (just_verified.count(f.sha256)) continue;
         // The copy is what gets installed, so the copy is what is checked.
-        const auto d = digest_file(target, false);
-        if (!d || d->size != f.size || d->xxh3 != f.xxh3)
+        std::error_code size_ec;
+        const auto h = fs::file_size(target, size_ec) == f.size ? hash_file(target) : std::nullopt;
+        if (!h || h->hex() != f.xxh3)
             return fail(fmt::format("its file {} does not match its checksum (damaged cache entry; removed)", f.path),
                         f.sha256);
     }

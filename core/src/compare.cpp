@@ -174,13 +174,10 @@ CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, 
             for (const auto& e : unwrap(*backend, "extra_inputs", backend->abi().extra_inputs(opt)))
                 extras.push_back(e.path);
             inputs = copy_inputs(user, sc, extras, project.dir);
-            std::ofstream(project.file) << "# freezer compare: the project is held in memory; "
-                                           "this copy is for reference\n"
-                                        << [&] {
-                                               std::string text;
-                                               read_file(user.file, text);
-                                               return text;
-                                           }();
+            std::string text;
+            read_file(user.file, text);
+            write_file_atomically(project.file, "# freezer compare holds the project in memory; this copy is for "
+                                                "reference\n" + text);
         } catch (const std::exception& e) {
             problems.push_back(fmt::format("cannot copy the inputs: {}", e.what()));
         }
