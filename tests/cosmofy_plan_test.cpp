@@ -12,27 +12,15 @@ using Args = std::vector<std::string>;
 
 namespace {
 
-std::shared_ptr<LoadedBackend> plugin() {
-    static auto b = test::real_plugin("cosmofy");
-    REQUIRE(b);
-    return b;
-}
-
-
-
 sdk::PlanRequest request() {
-    sdk::PlanRequest rq;
-    rq.sidecar = "app";
+    auto rq = test::request("cosmofy", "app");
     rq.entry = "main.py";
-    rq.mode = "onefile";
     rq.inputs = {"main.py", "pyproject.toml"};
-    rq.stage_dir = "/p/stage";
-    rq.cache_dir = "/p/cache/cosmofy";
-    rq.work_dir = "/p/cache/cosmofy/app";
-    rq.out_dir = "/p/tmp";
-    rq.python = "/p/.venv/bin/python";
     return rq;
 }
+
+sdk::Plan plan(const sdk::PlanRequest& rq) { return test::plan("cosmofy", rq); }
+std::shared_ptr<LoadedBackend> plugin() { return test::plugin("cosmofy"); }
 
 }  // namespace
 

@@ -12,34 +12,16 @@ using Args = std::vector<std::string>;
 
 namespace {
 
-std::shared_ptr<LoadedBackend> plugin() {
-    static auto b = test::real_plugin("nuitka");
-    REQUIRE(b);
-    return b;
-}
-
-
-
-
 sdk::PlanRequest request() {
-    sdk::PlanRequest rq;
-    rq.sidecar = "api";
+    auto rq = test::request("nuitka");
     rq.entry = "run_api.py";
-    rq.mode = "onefile";
     rq.inputs = {"app/__init__.py", "app/assets/logo.png", "app/services.json", "run_api.py"};
-    rq.stage_dir = "/p/stage";
-    rq.work_dir = "/p/cache/nuitka/api";
-    rq.cache_dir = "/p/cache/nuitka";
-    rq.out_dir = "/p/tmp/api";
-    rq.python = "/p/.venv/bin/python";
     rq.cpu_tokens = 2;
     return rq;
 }
 
-sdk::Plan plan(const sdk::PlanRequest& rq) {
-    auto b = plugin();
-    return unwrap(*b, "plan", b->abi().plan(rq));
-}
+sdk::Plan plan(const sdk::PlanRequest& rq) { return test::plan("nuitka", rq); }
+std::shared_ptr<LoadedBackend> plugin() { return test::plugin("nuitka"); }
 
 const Args kHead = {"/p/.venv/bin/python", "-m", "nuitka"};
 
@@ -54,7 +36,7 @@ TEST_CASE("nuitka: onefile script with includes, excludes, data files and folder
     const auto p = plan(rq);
     REQUIRE(p.steps.size() == 1);
     CHECK(p.steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=onefile", "--jobs=2", "--lto=no",
-                                  "--output-dir=/p/tmp/api", "--output-filename=api", "--remove-output",
+                                  "--output-dir=/p/tmp", "--output-filename=api", "--remove-output",
                                   "--progress-bar=none", "--include-module=app.services.upper",
                                   "--nofollow-import-to=tkinter",
                                   "--include-data-files=/p/stage/app/services.json=app/services.json",
@@ -64,7 +46,7 @@ TEST_CASE("nuitka: onefile script with includes, excludes, data files and folder
                                 {"NUITKA_CACHE_DIR", "/p/cache/nuitka/nuitka-cache"},
                                 {"CCACHE_DIR", "/p/cache/nuitka/ccache"},
                                 {"PYTHONPATH", "/p/stage"}});
-    CHECK(p.artifact_dir == "/p/tmp/api");
+    CHECK(p.artifact_dir == "/p/tmp");
     CHECK(p.executable == "api");
     REQUIRE(p.metrics.size() == 2);
     CHECK(p.metrics[0].name == "ccache_hits");
@@ -84,7 +66,7 @@ TEST_CASE("nuitka: standalone package module, options, clean", "[plan][nuitka]")
     const auto p = plan(rq);
     REQUIRE(p.steps.size() == 1);
     CHECK(p.steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=standalone", "--jobs=1", "--lto=yes",
-                                  "--output-dir=/p/tmp/api", "--output-filename=cli", "--remove-output",
+                                  "--output-dir=/p/tmp", "--output-filename=cli", "--remove-output",
                                   "--progress-bar=none", "--clean-cache=all", "--enable-plugins=anti-bloat",
                                   "--python-flag=-O", "/p/stage/greeter"});
     auto b = plugin();

@@ -1,6 +1,11 @@
-// Builders for backend options and a loader for the real plugins, shared by the
-// golden plan tests.
+// Builders for backend options, a loader for the real plugins and a plan request with
+// made-up paths, shared by the golden plan tests.
 #pragma once
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
 
 #include <filesystem>
 #include <string>
@@ -37,6 +42,35 @@ inline sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries)
 // The built plugin freezer-backend-<name>.so, loaded once per test binary.
 inline std::shared_ptr<LoadedBackend> real_plugin(const std::string& name) {
     return load_plugin(std::filesystem::path(FREEZER_PLUGIN_DIR) / ("freezer-backend-" + name + ".so")).backend;
+}
+
+// The real plugin `name`, loaded once per test binary.
+inline std::shared_ptr<LoadedBackend> plugin(const std::string& name) {
+    static std::map<std::string, std::shared_ptr<LoadedBackend>> loaded;
+    auto& b = loaded[name];
+    if (!b) b = real_plugin(name);
+    REQUIRE(b);
+    return b;
+}
+
+// What `name`'s plugin plans for rq; a refusal fails the test.
+inline sdk::Plan plan(const std::string& name, const sdk::PlanRequest& rq) {
+    auto b = plugin(name);
+    return unwrap(*b, "plan", b->abi().plan(rq));
+}
+
+// A request for `sidecar` in onefile mode with the paths the golden argv use:
+// /p/stage, /p/cache/<backend>[/<sidecar>], /p/tmp, /p/.venv/bin/python.
+inline sdk::PlanRequest request(const std::string& backend, const std::string& sidecar = "api") {
+    sdk::PlanRequest rq;
+    rq.sidecar = sidecar;
+    rq.mode = "onefile";
+    rq.stage_dir = "/p/stage";
+    rq.cache_dir = "/p/cache/" + backend;
+    rq.work_dir = rq.cache_dir + "/" + sidecar;
+    rq.out_dir = "/p/tmp";
+    rq.python = "/p/.venv/bin/python";
+    return rq;
 }
 
 }  // namespace freezer::test

@@ -12,32 +12,14 @@ using Args = std::vector<std::string>;
 
 namespace {
 
-std::shared_ptr<LoadedBackend> plugin() {
-    static auto b = test::real_plugin("pex-scie");
-    REQUIRE(b);
-    return b;
-}
-
-
-
-
 sdk::PlanRequest request() {
-    sdk::PlanRequest rq;
-    rq.sidecar = "api";
+    auto rq = test::request("pex-scie");
     rq.module = "app.main";
-    rq.mode = "onefile";
-    rq.stage_dir = "/p/stage";
-    rq.cache_dir = "/p/cache/pex-scie";
-    rq.work_dir = "/p/cache/pex-scie/api";
-    rq.out_dir = "/p/tmp";
-    rq.python = "/p/.venv/bin/python";
     return rq;
 }
 
-sdk::Plan plan(const sdk::PlanRequest& rq) {
-    auto b = plugin();
-    return unwrap(*b, "plan", b->abi().plan(rq));
-}
+sdk::Plan plan(const sdk::PlanRequest& rq) { return test::plan("pex-scie", rq); }
+std::shared_ptr<LoadedBackend> plugin() { return test::plugin("pex-scie"); }
 
 const Args kHead = {"/p/.venv/bin/python", "-m", "pex", "-D", "/p/stage", "--pex-root", "/p/cache/pex-scie/pex-root",
                     "--python", "/p/.venv/bin/python", "-o", "/p/tmp/api"};

@@ -12,37 +12,19 @@ using Args = std::vector<std::string>;
 
 namespace {
 
-std::shared_ptr<LoadedBackend> plugin() {
-    static auto b = test::real_plugin("pyinstaller");
-    REQUIRE(b);
-    return b;
-}
-
-
-
-
 sdk::PlanRequest request() {
-    sdk::PlanRequest rq;
-    rq.sidecar = "api";
+    auto rq = test::request("pyinstaller");
     rq.entry = "run_api.py";
-    rq.mode = "onefile";
-    rq.stage_dir = "/p/.freezer/stage/api";
-    rq.work_dir = "/p/.freezer/cache/backends/pyinstaller/api";
-    rq.cache_dir = "/p/.freezer/cache/backends/pyinstaller";
-    rq.out_dir = "/p/.freezer/tmp/api";
-    rq.python = "/p/.venv/bin/python";
     rq.tool = {true, "-m PyInstaller", "6.22.3", {}, ""};
     return rq;
 }
 
-sdk::Plan plan(const sdk::PlanRequest& rq) {
-    auto b = plugin();
-    return unwrap(*b, "plan", b->abi().plan(rq));
-}
+sdk::Plan plan(const sdk::PlanRequest& rq) { return test::plan("pyinstaller", rq); }
+std::shared_ptr<LoadedBackend> plugin() { return test::plugin("pyinstaller"); }
 
 const Args kCommon = {"/p/.venv/bin/python", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                      "--distpath", "/p/.freezer/tmp/api", "--workpath",
-                      "/p/.freezer/cache/backends/pyinstaller/api"};
+                      "--distpath", "/p/tmp", "--workpath",
+                      "/p/cache/pyinstaller/api"};
 
 Args with_common(const Args& rest, bool clean = false) {
     Args a = kCommon;
@@ -63,16 +45,16 @@ TEST_CASE("pyinstaller: onefile script with imports, excludes and data", "[plan]
     REQUIRE(p.steps.size() == 1);
     const auto& s = p.steps[0];
     CHECK(s.argv == with_common({"--name", "api", "--onefile", "--specpath",
-                                 "/p/.freezer/cache/backends/pyinstaller/api", "--paths",
-                                 "/p/.freezer/stage/api", "--hidden-import", "app.services.upper",
+                                 "/p/cache/pyinstaller/api", "--paths",
+                                 "/p/stage", "--hidden-import", "app.services.upper",
                                  "--exclude-module", "tkinter", "--exclude-module", "matplotlib",
-                                 "--add-data", "/p/.freezer/stage/api/app/services.json:app",
-                                 "/p/.freezer/stage/api/run_api.py"}));
-    CHECK(s.cwd == "/p/.freezer/stage/api");
+                                 "--add-data", "/p/stage/app/services.json:app",
+                                 "/p/stage/run_api.py"}));
+    CHECK(s.cwd == "/p/stage");
     CHECK(s.env == std::vector<std::pair<std::string, std::string>>{
                        {"APP_MODE", "prod"},
-                       {"PYINSTALLER_CONFIG_DIR", "/p/.freezer/cache/backends/pyinstaller/config"}});
-    CHECK(p.artifact_dir == "/p/.freezer/tmp/api");
+                       {"PYINSTALLER_CONFIG_DIR", "/p/cache/pyinstaller/config"}});
+    CHECK(p.artifact_dir == "/p/tmp");
     CHECK(p.executable == "api");
 }
 
@@ -102,7 +84,7 @@ TEST_CASE("pyinstaller: onedir module gets a launcher script", "[plan][pyinstall
     CHECK(p.steps[1].argv ==
           Args{"/p/.venv/bin/python", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
                "--distpath", "/p/o", "--workpath", "/p/w/cli", "--name", "cli", "--onedir",
-               "--specpath", "/p/w/cli", "--paths", "/p/.freezer/stage/api", "--hidden-import",
+               "--specpath", "/p/w/cli", "--paths", "/p/stage", "--hidden-import",
                "greeter", "--hidden-import", "greeter.__main__", "/p/w/cli/launch_cli.py"});
     CHECK(p.executable == "cli");
 }
@@ -116,10 +98,10 @@ TEST_CASE("pyinstaller: every option maps to its flag", "[plan][pyinstaller]") {
                       {"extra_args", list({"--noupx"})}});
     const auto argv = plan(rq).steps[0].argv;
     CHECK(argv == with_common({"--name", "api", "--onefile", "--specpath",
-                               "/p/.freezer/cache/backends/pyinstaller/api", "--paths",
-                               "/p/.freezer/stage/api", "--paths", "/p/.freezer/stage/api/vendor",
+                               "/p/cache/pyinstaller/api", "--paths",
+                               "/p/stage", "--paths", "/p/stage/vendor",
                                "--collect-submodules", "pydantic", "--strip", "--optimize", "2",
-                               "--noupx", "/p/.freezer/stage/api/run_api.py"}));
+                               "--noupx", "/p/stage/run_api.py"}));
 }
 
 TEST_CASE("pyinstaller: spec mode passes only what PyInstaller accepts with a spec", "[plan][pyinstaller]") {
@@ -128,7 +110,7 @@ TEST_CASE("pyinstaller: spec mode passes only what PyInstaller accepts with a sp
     rq.clean = true;
     const auto p = plan(rq);
     REQUIRE(p.steps.size() == 1);
-    CHECK(p.steps[0].argv == with_common({"/p/.freezer/stage/api/api.spec"}, true));
+    CHECK(p.steps[0].argv == with_common({"/p/stage/api.spec"}, true));
     CHECK(p.executable.empty());  // the spec names it; the core finds it
     auto b = plugin();
     const auto extra = std::get<std::vector<sdk::ExtraInput>>(b->abi().extra_inputs(rq.options));
