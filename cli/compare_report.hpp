@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder.hpp"
+#include "build/builder.hpp"
 #include "compare.hpp"
 #include "report.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 namespace freezer::cli {
 

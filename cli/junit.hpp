@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "builder.hpp"
+#include "build/builder.hpp"
 
 namespace freezer::cli {
 

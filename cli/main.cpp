@@ -13,18 +13,18 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "builder.hpp"
-#include "artifact_cache.hpp"
+#include "build/builder.hpp"
+#include "cache/artifact_cache.hpp"
 #include "compare.hpp"
 #include "compare_report.hpp"
-#include "plugin_host.hpp"
-#include "process.hpp"
-#include "project_check.hpp"
+#include "plugins/plugin_host.hpp"
+#include "process/process.hpp"
+#include "plugins/project_check.hpp"
 #include "junit.hpp"
 #include "report.hpp"
-#include "atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "tauri_init.hpp"
-#include "toolchain.hpp"
+#include "plugins/toolchain.hpp"
 
 #ifndef FREEZER_VERSION
 #define FREEZER_VERSION "0.0.0"

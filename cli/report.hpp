@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder.hpp"
+#include "build/builder.hpp"
 
 namespace freezer::cli {
 

@@ -11,7 +11,7 @@
 
 #include <freezer/config.hpp>
 
-#include "artifact_cache.hpp"
+#include "cache/artifact_cache.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

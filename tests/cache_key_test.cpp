@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "cache_key.hpp"
-#include "input_set.hpp"
-#include "stat_cache.hpp"
+#include "inputs/cache_key.hpp"
+#include "inputs/input_set.hpp"
+#include "inputs/stat_cache.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

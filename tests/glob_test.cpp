@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "glob.hpp"
+#include "inputs/glob.hpp"
 
 using freezer::Glob;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "input_set.hpp"
+#include "inputs/input_set.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

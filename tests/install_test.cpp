@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include "build_state.hpp"
-#include "install.hpp"
+#include "build/build_state.hpp"
+#include "build/install.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "process.hpp"
+#include "process/process.hpp"
 #include "test_support.hpp"
 
 namespace freezer::itest {

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration_support.hpp"
-#include "process.hpp"
+#include "process/process.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -14,7 +14,7 @@
 
 #include <freezer/backend.hpp>
 
-#include "plugin_host.hpp"
+#include "plugins/plugin_host.hpp"
 
 namespace freezer::test {
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "plugin_host.hpp"
-#include "project_check.hpp"
+#include "plugins/plugin_host.hpp"
+#include "plugins/project_check.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -2,7 +2,7 @@
 
 #include <signal.h>
 
-#include "process.hpp"
+#include "process/process.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "option_builders.hpp"
-#include "plugin_host.hpp"
+#include "plugins/plugin_host.hpp"
 
 using namespace freezer;
 using freezer::test::list;

@@ -3,8 +3,8 @@
 #include <mutex>
 #include <thread>
 
-#include "process.hpp"
-#include "scheduler.hpp"
+#include "process/process.hpp"
+#include "process/scheduler.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -3,7 +3,7 @@
 
 #include <sys/stat.h>
 
-#include "smoke_test.hpp"
+#include "process/smoke_test.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

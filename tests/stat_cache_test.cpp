@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "stat_cache.hpp"
+#include "inputs/stat_cache.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -1,0 +1,374 @@
+#include "compare.hpp"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "util/atomic_file.hpp"
+#include "build/build_state.hpp"
+#include "build/builder.hpp"
+#include "inputs/input_set.hpp"
+#include "process/process.hpp"
+#include "plugins/project_check.hpp"
+#include "process/smoke_test.hpp"
+#include "plugins/toolchain.hpp"
+
+namespace freezer {
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+double percentile(std::vector<double> samples, double p) {
+    if (samples.empty()) return 0;
+    std::sort(samples.begin(), samples.end());
+    if (p == 50 && samples.size() % 2 == 0)
+        return (samples[samples.size() / 2 - 1] + samples[samples.size() / 2]) / 2.0;
+    // Nearest rank: the smallest sample with at least p% of the samples at or below it.
+    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
+    return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
+}
+
+namespace {
+
+// The inner builds report through this: warnings become progress lines, the rest is
+// what the comparison itself says.
+class QuietReporter final : public Reporter {
+public:
+    explicit QuietReporter(const CompareProgress& progress) : progress_(progress) {}
+    void warning(const std::string& message) override {
+        std::lock_guard lock(mutex_);
+        if (progress_) progress_("warning: " + message);
+    }
+    void phase(const std::string&, const std::string&, Phase, const std::string&) override {}
+    void finished(const SidecarResult&) override {}
+
+private:
+    const CompareProgress& progress_;
+    std::mutex mutex_;
+};
+
+fs::path make_scratch(const CompareOptions& options) {
+    if (!options.scratch.empty()) {
+        std::error_code ec;
+        if (fs::exists(options.scratch, ec) && !fs::is_empty(options.scratch, ec))
+            throw SetupError(fmt::format("--scratch {} is not empty; compare starts from nothing",
+                                         options.scratch.string()));
+        fs::create_directories(options.scratch, ec);
+        if (ec) throw SetupError(fmt::format("cannot create {}: {}", options.scratch.string(), ec.message()));
+        return fs::absolute(options.scratch);
+    }
+    std::string tmpl = (fs::temp_directory_path() / "freezer-compare-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data()))
+        throw SetupError(fmt::format("cannot create a scratch folder under {}: {}",
+                                     fs::temp_directory_path().string(), std::strerror(errno)));
+    return tmpl;
+}
+
+// The input to edit for the one-line change: the entry script, the module's
+// __main__.py or <module>.py, else the first Python input.
+std::string change_target(const config::Sidecar& sc, const std::vector<InputFile>& files) {
+    auto has = [&](const std::string& p) {
+        return std::any_of(files.begin(), files.end(), [&](const auto& f) { return f.path == p; });
+    };
+    std::vector<std::string> candidates;
+    if (!sc.entry.empty()) candidates.push_back(fs::path(sc.entry).lexically_normal().generic_string());
+    if (!sc.module.empty()) {
+        std::string m = sc.module;
+        std::replace(m.begin(), m.end(), '.', '/');
+        candidates.insert(candidates.end(), {m + "/__main__.py", m + ".py", m + "/__init__.py"});
+    }
+    for (const auto& c : candidates)
+        if (has(c)) return c;
+    for (const auto& f : files)
+        if (f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".py") == 0) return f.path;
+    return files.empty() ? "" : files.front().path;
+}
+
+// Copies what the sidecar's builds can see: its inputs, with every backend's extra
+// inputs (spec files). Symbolic links are followed, as the builds follow them.
+std::vector<InputFile> copy_inputs(const config::Project& project, const config::Sidecar& sc,
+                                   const std::vector<std::string>& extras, const fs::path& to) {
+    std::vector<std::string> explicit_paths = extras;
+    for (const auto& d : sc.data) explicit_paths.push_back(d.src);
+    if (!sc.entry.empty()) explicit_paths.push_back(sc.entry);
+    const fs::path root = project.dir / sc.root;
+    auto scan = scan_inputs(root, GlobSet(sc.inputs.include), GlobSet(sc.inputs.exclude), explicit_paths);
+    for (const auto& f : scan.files) {
+        const fs::path dst = to / sc.root / f.path;
+        fs::create_directories(dst.parent_path());
+        fs::copy_file(root / f.path, dst, fs::copy_options::overwrite_existing);
+    }
+    return std::move(scan.files);
+}
+
+std::string describe_smoke(const config::Smoke& s) {
+    if (s.http) return "http: GET " + s.http->path;
+    if (s.run) return fmt::format("run: {}", s.run->args.empty() ? "(no arguments)" : fmt::format("{}", fmt::join(s.run->args, " ")));
+    return "";
+}
+
+BuildFigures figures(const SidecarResult& r) {
+    return {true, r.duration, r.cpu, r.peak_rss_kb, r.metrics};
+}
+
+void fail_row(CompareRow& row, const SidecarResult& r, const std::string& when) {
+    row.status = "failed";
+    row.reason = fmt::format("{}: {}", when, r.error);
+    row.log_tail = r.log_tail;
+}
+
+// Measures one sidecar x backend in its own scratch project under `cell`.
+CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, const std::string& backend_name,
+                   const PluginHost& host, const CompareOptions& options, const std::string& python, int jobs,
+                   const fs::path& cell, const CompareProgress& progress) {
+    auto say = [&](const std::string& line) {
+        if (progress) progress(line);
+    };
+    CompareRow row;
+    row.sidecar = user_sc->name;
+    row.backend = backend_name;
+    row.mode = user_sc->mode;
+    row.smoke_configured = user_sc->smoke.run || user_sc->smoke.http;
+    row.startup.what = describe_smoke(user_sc->smoke);
+    const std::string who = fmt::format("{} x {}", row.sidecar, row.backend);
+
+    // A project of its own for every cell: nothing one packager leaves behind
+    // (caches, staged files, state) reaches the next.
+    config::Project project = user;
+    project.dir = cell / "project";
+    project.file = project.dir / user.file.filename();
+    project.cache_dir = cell / "cache";
+    project.output_dir = cell / "dist";
+    project.tauri_dir.reset();
+    project.remote_cache.reset();  // a cold build is a build: no restores, no uploads
+    project.python = python;
+    project.sidecars = {*user_sc};
+    project.sidecars.front().backend = backend_name;
+    project.matrix = {};
+    const auto& sc = project.sidecars.front();
+
+    const auto backend = host.find(backend_name);
+    if (!backend) {
+        row.status = "missing";
+        std::vector<std::string> names;
+        for (const auto& b : host.backends()) names.push_back(b->name());
+        row.reason = fmt::format("no backend plugin named '{}' (found: {})", backend_name,
+                                 names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+        say(fmt::format("{}: {}", who, row.reason));
+        return row;
+    }
+    std::vector<std::string> problems;
+    for (const auto& d : check_backends(project, host))
+        if (d.severity == sdk::Diagnostic::Severity::error) problems.push_back(config::format_diagnostic(d));
+    std::vector<InputFile> inputs;
+    if (problems.empty()) {
+        try {
+            const auto opt = sc.backends.count(backend_name) ? sc.backends.at(backend_name) : sdk::Option{};
+            std::vector<std::string> extras;
+            for (const auto& e : unwrap(*backend, "extra_inputs", backend->abi().extra_inputs(opt)))
+                extras.push_back(e.path);
+            inputs = copy_inputs(user, sc, extras, project.dir);
+            std::string text;
+            read_file(user.file, text);
+            write_file_atomically(project.file, "# freezer compare holds the project in memory; this copy is for "
+                                                "reference\n" + text);
+        } catch (const std::exception& e) {
+            problems.push_back(fmt::format("cannot copy the inputs: {}", e.what()));
+        }
+    }
+    if (!problems.empty()) {
+        row.status = "missing";
+        row.reason = fmt::format("{}", fmt::join(problems, "; "));
+        say(fmt::format("{}: {}", who, row.reason));
+        return row;
+    }
+
+    QuietReporter quiet(progress);
+    BuildOptions build_opts{{sc.name}, false, "", jobs, false};
+    auto build = [&]() -> SidecarResult {
+        Builder builder(project, host, quiet);  // a fresh one, as a new `freezer build` is
+        auto results = builder.build(build_opts);
+        return results.front();
+    };
+
+    // 1. Cold.
+    say(fmt::format("{}: cold build ...", who));
+    SidecarResult cold;
+    try {
+        cold = build();
+    } catch (const std::exception& e) {  // SetupError, ToolError: the tool is not there
+        row.status = "missing";
+        row.reason = e.what();
+        say(fmt::format("{}: {}", who, row.reason));
+        return row;
+    }
+    {
+        Toolchain t(project.dir / ".freezer" / "state" / "probes.json");
+        try {
+            row.tool_version = t.tool(*backend, t.interpreter(project.python, project.dir)).version;
+        } catch (const std::exception&) {
+        }
+    }
+    if (cold.status != Status::built) {
+        fail_row(row, cold, "cold build");
+        row.cold = figures(cold);
+        say(fmt::format("{}: FAILED: {}", who, row.reason));
+        return row;
+    }
+    row.cold = figures(cold);
+    row.smoke_passed = cold.smoke_passed || !cold.smoke_ran;
+    row.smoke = cold.smoke;
+    // Size, files and start-up describe the last good build, the one left on disk.
+    fs::path final_artifact;
+    auto describe_artifact = [&](const SidecarResult& r) {
+        final_artifact = r.artifact;
+        row.size = r.size;
+        row.artifact = fs::relative(r.artifact, project.output_dir).generic_string();
+        row.files = 0;
+        for (auto it = fs::recursive_directory_iterator(r.artifact.parent_path());
+             it != fs::recursive_directory_iterator(); ++it)
+            row.files += it->is_regular_file();
+    };
+    describe_artifact(cold);
+    say(fmt::format("{}: cold build {:.1f}s, {} bytes in {} file{}", who, cold.duration.count() / 1000.0,
+                    row.size, row.files, row.files == 1 ? "" : "s"));
+
+    // 2. No change.
+    for (int i = 0; i < options.runs && !interrupt_requested(); ++i) {
+        const auto t = Clock::now();
+        const auto r = build();
+        const std::chrono::duration<double, std::milli> took = Clock::now() - t;
+        if (r.status != Status::skipped) {
+            row.status = "failed";
+            row.reason = fmt::format("no-change build {} was not a skip ({}: {})", i + 1, to_string(r.status),
+                                     r.status == Status::failed ? r.error : r.reason);
+            break;
+        }
+        row.no_change_samples_ms.push_back(took.count());
+    }
+    if (!row.no_change_samples_ms.empty()) row.no_change_ms = percentile(row.no_change_samples_ms, 50);
+
+    // 3. A one-line change to one input.
+    row.changed_file = change_target(sc, inputs);
+    if (!row.changed_file.empty()) {
+        {
+            std::ofstream edit(project.dir / sc.root / row.changed_file, std::ios::app);
+            edit << "\n_freezer_compare_edit = 1  # one line added by freezer compare\n";
+        }
+        say(fmt::format("{}: rebuild after a one-line change to {} ...", who, row.changed_file));
+        const auto r = build();
+        row.change = figures(r);
+        if (r.status != Status::built) {
+            if (row.status == "ok") fail_row(row, r, "rebuild after a one-line change");
+        } else {
+            say(fmt::format("{}: rebuilt in {:.1f}s", who, r.duration.count() / 1000.0));
+            describe_artifact(r);
+        }
+    }
+    // 4. Start-up, of the final build: one run on a fresh HOME, then N on the same one.
+    if (row.smoke_configured && row.status == "ok") {
+        const auto state = StateStore(project.dir / ".freezer" / "state").load(sc.name, backend_name);
+        SmokeEnvironment how{project.python, state ? state->output.standalone : true,
+                             cell / "run-home"};
+        for (int i = 0; i <= options.runs && !interrupt_requested(); ++i) {
+            const auto o = run_smoke_test(sc.smoke, final_artifact, how);
+            if (!o.passed) {
+                row.status = "failed";
+                row.smoke_passed = false;
+                row.smoke = o.message;
+                row.reason = fmt::format("smoke run {} of {}: {}", i + 1, options.runs + 1, o.message);
+                row.log_tail = o.output_tail;
+                break;
+            }
+            if (i == 0)
+                row.startup.first = o.startup;
+            else
+                row.startup.samples.push_back(o.startup);
+        }
+        if (row.status == "ok") {
+            row.startup.measured = true;
+            std::vector<double> samples;
+            for (const auto& m : row.startup.samples) samples.push_back(static_cast<double>(m.count()));
+            row.startup.median_ms = percentile(samples, 50);
+            row.startup.p90_ms = percentile(samples, 90);
+            say(fmt::format("{}: start-up first {}ms, median {:.0f}ms, p90 {:.0f}ms over {} runs", who,
+                            row.startup.first.count(), row.startup.median_ms, row.startup.p90_ms,
+                            row.startup.samples.size()));
+        }
+    }
+
+    return row;
+}
+
+}  // namespace
+
+CompareReport run_compare(const config::Project& user, const PluginHost& host, const CompareOptions& options,
+                          const CompareProgress& progress) {
+    const auto started = Clock::now();
+    auto say = [&](const std::string& line) {
+        if (progress) progress(line);
+    };
+    CompareReport report;
+    report.backends = options.backends;
+    report.runs = options.runs;
+    report.started_at = iso8601_utc_now();
+    report.project = user.file.string();
+    report.cpus = std::max(1u, std::thread::hardware_concurrency());
+    report.jobs = options.jobs > 0 ? options.jobs : static_cast<int>(report.cpus);
+    if (options.backends.empty()) throw SetupError("--backends names no backend");
+
+    std::vector<const config::Sidecar*> selected;
+    for (const auto& name : options.sidecars) {
+        const auto* sc = user.find(name);
+        if (!sc) throw SetupError(fmt::format("no sidecar named '{}' in {}", name, user.file.string()));
+        selected.push_back(sc);
+    }
+    if (options.sidecars.empty())
+        for (const auto& sc : user.sidecars) selected.push_back(&sc);
+    for (const auto* sc : selected) {
+        const auto root = fs::path(sc->root).lexically_normal();
+        if (root.is_absolute() || (!root.empty() && *root.begin() == ".."))
+            throw SetupError(fmt::format("sidecar '{}': its root {} is outside the project; compare copies "
+                                         "the project and needs roots inside it", sc->name, sc->root));
+    }
+
+    // The interpreter as the user's project resolves it, so the copy uses the same one.
+    std::string python = user.python;
+    if (python.find('/') != std::string::npos && !fs::path(python).is_absolute())
+        python = (user.dir / python).lexically_normal().string();
+    {
+        Toolchain probe{fs::path()};
+        const auto& py = probe.interpreter(python, user.dir);  // throws ToolError: a setup problem
+        report.python = py.path;
+        report.python_version = py.version;
+    }
+
+    const fs::path scratch = make_scratch(options);
+    struct Cleanup {
+        fs::path dir;
+        bool keep;
+        ~Cleanup() {
+            std::error_code ec;
+            if (!keep) fs::remove_all(dir, ec);
+        }
+    } cleanup{scratch, options.keep_scratch};
+    if (options.keep_scratch) report.scratch = scratch;
+    say(fmt::format("scratch copy in {}{}", scratch.string(), options.keep_scratch ? " (kept)" : ""));
+
+    for (const auto* user_sc : selected)
+        for (const auto& backend_name : options.backends) {
+            if (interrupt_requested()) break;  // Ctrl-C: report what was measured so far
+            report.rows.push_back(measure(user, user_sc, backend_name, host, options, python, report.jobs,
+                                          scratch / fmt::format("{}@{}", user_sc->name, backend_name), progress));
+        }
+    report.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    return report;
+}
+
+}  // namespace freezer

@@ -1,0 +1,104 @@
+// `freezer compare`: the same sidecars frozen by several packagers, measured side by
+// side. Everything happens in a scratch copy of the project (its inputs and
+// freezer.yaml only) with a scratch cache, output folder and state, so the user's tree,
+// dist/, .freezer/ and packager caches are never read for writing nor changed.
+//
+// For each sidecar x backend, in turn (never two at once, so timings do not compete):
+//   cold        the first build, every cache empty
+//   no change   N more `build`s with nothing changed: median
+//   change      one line appended to one input (the entry script or module), rebuilt
+//   startup     the smoke command on the final build, once on a fresh HOME (onefile and
+//               scie binaries unpack on their first run), then N more times on that
+//               HOME: median and p90. Size and file count are of that build too.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <freezer/config.hpp>
+
+#include "plugins/plugin_host.hpp"
+
+namespace freezer {
+
+struct CompareOptions {
+    std::vector<std::string> sidecars;  // empty: all
+    std::vector<std::string> backends;  // required, in column order
+    int runs = 5;                       // start-up and no-change repetitions
+    int jobs = 0;                       // CPU budget of each build; 0: every CPU
+    std::filesystem::path scratch;      // empty: a new folder under $TMPDIR
+    bool keep_scratch = false;
+};
+
+struct BuildFigures {
+    bool measured = false;
+    std::chrono::milliseconds wall{0};  // what `freezer build` took, hashing included
+    std::chrono::milliseconds cpu{0};   // of the packager's processes
+    long peak_rss_kb = 0;               // largest single process of the packager
+    std::map<std::string, long long> metrics;  // ccache_hits, ... as the plugin reads them
+};
+
+struct StartupFigures {
+    bool measured = false;
+    std::chrono::milliseconds first{0};
+    std::vector<std::chrono::milliseconds> samples;  // the N runs after the first
+    double median_ms = 0;
+    double p90_ms = 0;
+    std::string what;  // "run: whoami" or "http: GET /api/health"
+};
+
+struct CompareRow {
+    std::string sidecar;
+    std::string backend;
+    // ok: everything measured; failed: a build or smoke test failed; missing: the
+    // plugin, its tool or a setting it needs is not there.
+    std::string status = "ok";
+    std::string reason;                 // for failed and missing
+    std::string tool_version;
+    std::string mode;                   // onefile or onedir, as configured
+    BuildFigures cold, change;
+    std::optional<double> no_change_ms;  // median over the runs (a skip takes milliseconds)
+    std::vector<double> no_change_samples_ms;
+    std::string changed_file;           // relative to the sidecar root
+    std::uint64_t size = 0;             // bytes of the installed output
+    std::size_t files = 0;              // regular files in it (1 for onefile)
+    std::string artifact;               // relative to the scratch project's dist/
+    bool smoke_configured = false;
+    bool smoke_passed = false;
+    std::string smoke;                  // what the smoke test did, or why it failed
+    StartupFigures startup;
+    std::vector<std::string> log_tail;  // on failure
+};
+
+struct CompareReport {
+    std::vector<CompareRow> rows;       // sidecar-major, backends in the order asked
+    std::vector<std::string> backends;
+    int runs = 0;
+    std::string started_at;             // ISO 8601, UTC
+    std::chrono::milliseconds duration{0};
+    std::string project;                // the user's freezer.yaml
+    std::string python;
+    std::string python_version;
+    unsigned cpus = 0;
+    int jobs = 0;
+    std::filesystem::path scratch;      // kept only with keep_scratch
+};
+
+// Progress lines ("api x nuitka: cold build 80.5s"); called on the calling thread.
+using CompareProgress = std::function<void(const std::string& line)>;
+
+// Throws SetupError when the comparison cannot start at all (no such sidecar, a root
+// outside the project); anything wrong with one backend becomes its row.
+CompareReport run_compare(const config::Project& project, const PluginHost& host,
+                          const CompareOptions& options, const CompareProgress& progress);
+
+// The median (p = 50, the mean of the middle two for an even count) or the nearest-rank
+// p-th percentile of samples; 0 when empty.
+double percentile(std::vector<double> samples, double p);
+
+}  // namespace freezer

@@ -1,0 +1,531 @@
+#include "cache/artifact_cache.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "util/atomic_file.hpp"
+#include "util/file_lock.hpp"
+#include "inputs/hash.hpp"
+
+namespace freezer {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- SHA-256 ---------------------------------------------------------------------
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("OpenSSL cannot compute SHA-256");
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256::update(const void* data, std::size_t size) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size);
+}
+std::string Sha256::hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &n);
+    std::string out;
+    out.reserve(n * 2);
+    for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
+    return out;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+    Sha256 h;
+    h.update(bytes.data(), bytes.size());
+    return h.hex();
+}
+
+namespace {
+
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(o.fd_, -1);
+        return *this;
+    }
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
+// Both digests of a file in one read (what a store records).
+struct FileDigests {
+    std::string sha256, xxh3;
+    std::uint64_t size = 0;
+};
+std::optional<FileDigests> digest_file(const fs::path& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    Sha256 sha;
+    XXH3_state_t* x = XXH3_createState();
+    XXH3_128bits_reset(x);
+    std::vector<char> buf(1 << 20);
+    FileDigests d;
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            XXH3_freeState(x);
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        sha.update(buf.data(), static_cast<std::size_t>(n));
+        XXH3_128bits_update(x, buf.data(), static_cast<std::size_t>(n));
+        d.size += static_cast<std::uint64_t>(n);
+    }
+    const auto h = XXH3_128bits_digest(x);
+    XXH3_freeState(x);
+    d.xxh3 = Hash128{h.high64, h.low64}.hex();
+    d.sha256 = sha.hex();
+    return d;
+}
+
+// A reflink where the file system has them (btrfs, XFS), else an in-kernel copy.
+bool copy_contents(int in, int out) {
+    if (::ioctl(out, FICLONE, in) == 0) return true;
+    struct stat st {};
+    if (::fstat(in, &st) != 0) return false;
+    off_t left = st.st_size;
+    while (left > 0) {
+        const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<std::size_t>(left), 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            // Not supported across these file systems: plain reads and writes.
+            if (::lseek(in, st.st_size - left, SEEK_SET) < 0) return false;
+            std::vector<char> buf(1 << 20);
+            while (left > 0) {
+                const ssize_t r = ::read(in, buf.data(), buf.size());
+                if (r < 0 && errno == EINTR) continue;
+                if (r <= 0) return false;
+                for (ssize_t done = 0; done < r;) {
+                    const ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(r - done));
+                    if (w < 0 && errno == EINTR) continue;
+                    if (w <= 0) return false;
+                    done += w;
+                }
+                left -= r;
+            }
+            return true;
+        }
+        left -= n;
+    }
+    return true;
+}
+
+bool safe_relative(const std::string& p) {
+    if (p.empty() || p.front() == '/') return false;
+    for (const auto& part : fs::path(p))
+        if (part == ".." || part == "." || part.empty()) return false;
+    return true;
+}
+
+bool is_hex(const std::string& s, std::size_t n) {
+    return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+}  // namespace
+
+std::optional<std::string> sha256_file(const fs::path& path) {
+    auto d = digest_file(path);
+    if (!d) return std::nullopt;
+    return d->sha256;
+}
+
+// ---- Manifest --------------------------------------------------------------------
+
+void to_json(json& j, const CachedFile& f) {
+    if (!f.link.empty())
+        j = {{"path", f.path}, {"link", f.link}};
+    else
+        j = {{"path", f.path}, {"sha256", f.sha256}, {"xxh3", f.xxh3}, {"size", f.size}, {"executable", f.executable}};
+}
+
+void from_json(const json& j, CachedFile& f) {
+    j.at("path").get_to(f.path);
+    if (j.contains("link")) {
+        j.at("link").get_to(f.link);
+        return;
+    }
+    j.at("sha256").get_to(f.sha256);
+    j.at("xxh3").get_to(f.xxh3);
+    j.at("size").get_to(f.size);
+    j.at("executable").get_to(f.executable);
+}
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, key, sidecar, backend, created_at, executable, standalone, smoke, files,
+                                   size, build_ms, inputs, config, toolchain)
+
+std::string Manifest::to_text() const {
+    json j = *this;
+    j["format"] = 1;
+    j["checksum"] = sha256_hex(j.dump());  // over everything else, as dumped (keys sorted)
+    return j.dump(1) + "\n";
+}
+
+std::optional<Manifest> Manifest::parse(const std::string& text, std::string* why) {
+    auto bad = [&](const std::string& reason) -> std::optional<Manifest> {
+        if (why) *why = reason;
+        return std::nullopt;
+    };
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    if (!j.contains("checksum") || !j["checksum"].is_string()) return bad("no checksum");
+    const std::string checksum = j["checksum"];
+    j.erase("checksum");
+    if (sha256_hex(j.dump()) != checksum) return bad("checksum mismatch");
+    if (j.value("format", 0) != 1) return bad("unknown format");
+    Manifest m;
+    try {
+        j.get_to(m);
+    } catch (const json::exception& e) {
+        return bad(std::string("malformed: ") + e.what());
+    }
+    // A manifest may come from a server: nothing in it may point outside the output.
+    if (!safe_relative(m.executable)) return bad("unsafe executable path");
+    for (const auto& f : m.files) {
+        if (!safe_relative(f.path)) return bad("unsafe path " + f.path);
+        if (!f.link.empty()) {
+            const auto target = (fs::path(f.path).parent_path() / f.link).lexically_normal();
+            if (f.link.front() == '/' || !safe_relative(target.generic_string()))
+                return bad("link " + f.path + " points outside the output");
+        } else if (!is_hex(f.sha256, 64) || !is_hex(f.xxh3, 32)) {
+            return bad("bad digest for " + f.path);
+        }
+    }
+    return m;
+}
+
+std::vector<CachedFile> describe_output(const fs::path& dir) {
+    std::vector<CachedFile> out;
+    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+        const auto rel = it->path().lexically_relative(dir).generic_string();  // fs::relative would follow links
+        if (it->is_symlink()) {
+            out.push_back({rel, "", "", 0, false, fs::read_symlink(it->path()).string()});
+            continue;
+        }
+        if (!it->is_regular_file()) continue;
+        const auto d = digest_file(it->path());
+        if (!d) throw std::runtime_error(fmt::format("cannot read {}: {}", it->path().string(), std::strerror(errno)));
+        struct stat st {};
+        ::stat(it->path().c_str(), &st);
+        out.push_back({rel, d->sha256, d->xxh3, d->size, (st.st_mode & S_IXUSR) != 0, ""});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    return out;
+}
+
+// ---- The store -------------------------------------------------------------------
+
+ArtifactCache::ArtifactCache(fs::path dir, std::uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
+
+fs::path ArtifactCache::blob_path(const std::string& sha) const { return dir_ / "cas" / sha.substr(0, 2) / sha; }
+
+bool ArtifactCache::has_blob(const std::string& sha) const {
+    struct stat st {};
+    return ::stat(blob_path(sha).c_str(), &st) == 0;
+}
+
+ArtifactCache::Temp ArtifactCache::temp_file() const {
+    static std::atomic<unsigned> counter{0};
+    fs::create_directories(dir_ / "tmp");
+    for (int attempt = 0;; ++attempt) {
+        Temp t;
+        t.path = dir_ / "tmp" /
+                 fmt::format("{}-{}-{}", ::getpid(), counter++,
+                             std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+        t.fd = ::open(t.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (t.fd >= 0) {
+            ::flock(t.fd, LOCK_EX);  // "being written": prune leaves it alone while this is held
+            return t;
+        }
+        if (errno != EEXIST || attempt > 100)
+            throw std::system_error(errno, std::generic_category(), "cannot create a temp file in " + (dir_ / "tmp").string());
+    }
+}
+
+void ArtifactCache::discard(Temp& t) const {
+    if (t.fd >= 0) ::close(t.fd);
+    t.fd = -1;
+    std::error_code ec;
+    if (!t.path.empty()) fs::remove(t.path, ec);
+}
+
+void ArtifactCache::adopt_blob(Temp& t, const std::string& sha) const {
+    const auto target = blob_path(sha);
+    fs::create_directories(target.parent_path());
+    ::fchmod(t.fd, 0444);
+    if (::rename(t.path.c_str(), target.c_str()) != 0) {
+        const int e = errno;
+        discard(t);
+        throw std::system_error(e, std::generic_category(), "cannot store " + target.string());
+    }
+    ::close(t.fd);
+    t.fd = -1;
+}
+
+void ArtifactCache::put_manifest(const Manifest& m) const {
+    auto t = temp_file();
+    const auto text = m.to_text();
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t w = ::write(t.fd, text.data() + done, text.size() - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            const int e = errno;
+            discard(t);
+            throw std::system_error(e, std::generic_category(), "cannot write a manifest");
+        }
+        done += static_cast<std::size_t>(w);
+    }
+    ::fsync(t.fd);  // the manifest is what makes a hit: it must not outlive its content
+    const auto target = dir_ / "ac" / (m.key + ".json");
+    fs::create_directories(target.parent_path());
+    if (::rename(t.path.c_str(), target.c_str()) != 0) {
+        const int e = errno;
+        discard(t);
+        throw std::system_error(e, std::generic_category(), "cannot store " + target.string());
+    }
+    ::close(t.fd);
+}
+
+void ArtifactCache::remove_entry(const std::string& key) const {
+    std::error_code ec;
+    fs::remove(dir_ / "ac" / (key + ".json"), ec);
+}
+
+std::optional<Manifest> ArtifactCache::lookup(const std::string& key, std::string* problem) const {
+    const auto file = dir_ / "ac" / (key + ".json");
+    std::string text;
+    if (!read_file(file, text)) return std::nullopt;
+    std::string why;
+    auto m = Manifest::parse(text, &why);
+    if (!m || m->key != key) {
+        if (problem) *problem = fmt::format("cache entry {} is damaged ({}); it was removed", file.string(),
+                                            m ? "key mismatch" : why);
+        remove_entry(key);
+        return std::nullopt;
+    }
+    return m;
+}
+
+Manifest ArtifactCache::store(Manifest m, const fs::path& output_dir) const {
+    FileLock lock(dir_ / "lock", FileLock::Mode::shared);
+    m.files = describe_output(output_dir);
+    m.size = 0;
+    for (const auto& f : m.files) {
+        m.size += f.size;
+        if (!f.link.empty() || has_blob(f.sha256)) continue;
+        Fd in(::open((output_dir / f.path).c_str(), O_RDONLY | O_CLOEXEC));
+        if (!in) throw std::system_error(errno, std::generic_category(), "cannot read " + (output_dir / f.path).string());
+        auto t = temp_file();
+        if (!copy_contents(in.get(), t.fd)) {
+            const int e = errno;
+            discard(t);
+            throw std::system_error(e, std::generic_category(), "cannot copy " + f.path + " into the cache");
+        }
+        adopt_blob(t, f.sha256);
+    }
+    // For tests: stop between the blobs and the manifest, the moment a kill hurts most.
+    if (const char* pause = std::getenv("FREEZER_TEST_PAUSE_BEFORE_MANIFEST")) {
+        write_file_atomically(pause, std::to_string(::getpid()));
+        std::this_thread::sleep_for(std::chrono::seconds(60));
+    }
+    put_manifest(m);
+    return m;
+}
+
+std::optional<std::string> ArtifactCache::restore(const Manifest& m, const fs::path& dest,
+                                                  const std::set<std::string>& just_verified) const {
+    FileLock lock(dir_ / "lock", FileLock::Mode::shared);
+    std::error_code ec;
+    auto fail = [&](std::string why, const std::string& bad_blob) -> std::optional<std::string> {
+        fs::remove_all(dest, ec);
+        remove_entry(m.key);
+        if (!bad_blob.empty()) fs::remove(blob_path(bad_blob), ec);  // no other entry may use it either
+        return why;
+    };
+    fs::create_directories(dest);
+    for (const auto& f : m.files) {
+        const auto target = dest / f.path;
+        fs::create_directories(target.parent_path(), ec);
+        if (!f.link.empty()) {
+            fs::create_symlink(f.link, target, ec);
+            if (ec) return fail(fmt::format("cannot create the link {}: {}", target.string(), ec.message()), "");
+            continue;
+        }
+        Fd in(::open(blob_path(f.sha256).c_str(), O_RDONLY | O_CLOEXEC));
+        if (!in) return fail(fmt::format("its file {} is missing from the cache", f.path), "");
+        Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f.executable ? 0755 : 0644));
+        if (!out || !copy_contents(in.get(), out.get()))
+            return fail(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)), "");
+        out = Fd();
+        if (just_verified.count(f.sha256)) continue;
+        // The copy is what gets installed, so the copy is what is checked.
+        std::error_code size_ec;
+        const auto h = fs::file_size(target, size_ec) == f.size ? hash_file(target) : std::nullopt;
+        if (!h || h->hex() != f.xxh3)
+            return fail(fmt::format("its file {} does not match its checksum (damaged cache entry; removed)", f.path),
+                        f.sha256);
+    }
+    ::utimensat(AT_FDCWD, (dir_ / "ac" / (m.key + ".json")).c_str(), nullptr, 0);  // last used: now
+    return std::nullopt;
+}
+
+namespace {
+struct EntryInfo {
+    std::string key;
+    fs::file_time_type used;
+    std::optional<Manifest> manifest;
+};
+
+std::vector<EntryInfo> list_entries(const fs::path& ac, bool remove_damaged) {
+    std::vector<EntryInfo> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(ac, ec)) {
+        const auto name = e.path().filename().string();
+        if (name.size() < 6 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
+        std::string text;
+        EntryInfo info{name.substr(0, name.size() - 5), e.last_write_time(ec), std::nullopt};
+        if (read_file(e.path(), text)) info.manifest = Manifest::parse(text, nullptr);
+        if (!info.manifest) {
+            if (remove_damaged) fs::remove(e.path(), ec);
+            continue;
+        }
+        out.push_back(std::move(info));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.used > b.used; });
+    return out;
+}
+
+// Every blob on disk: sha -> size.
+std::map<std::string, std::uint64_t> list_blobs(const fs::path& cas) {
+    std::map<std::string, std::uint64_t> out;
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(cas, ec))
+        for (const auto& f : fs::directory_iterator(d.path(), ec)) {
+            struct stat st {};
+            if (::lstat(f.path().c_str(), &st) == 0) out[f.path().filename().string()] = static_cast<std::uint64_t>(st.st_size);
+        }
+    return out;
+}
+}  // namespace
+
+CacheStats ArtifactCache::stats() const {
+    CacheStats s;
+    s.max_size = max_size_;
+    const auto blobs = list_blobs(dir_ / "cas");
+    s.blobs = blobs.size();
+    for (const auto& [sha, size] : blobs) s.bytes += size;
+    for (const auto& e : list_entries(dir_ / "ac", false)) {
+        ++s.entries;
+        s.list.push_back({e.key, e.manifest->sidecar, e.manifest->backend, e.manifest->created_at, e.manifest->size, e.used});
+    }
+    std::error_code ec;
+    for (const auto& t : fs::directory_iterator(dir_ / "tmp", ec)) {
+        (void)t;
+        ++s.temp_files;
+    }
+    return s;
+}
+
+PruneResult ArtifactCache::prune(std::optional<std::uint64_t> limit, bool wait) const {
+    PruneResult r;
+    FileLock lock(dir_ / "lock", FileLock::Mode::exclusive, wait);
+    if (!lock.held()) {
+        r.skipped = true;
+        return r;
+    }
+    std::error_code ec;
+    // Temp files whose writer is gone: nobody holds their lock.
+    for (const auto& t : fs::directory_iterator(dir_ / "tmp", ec)) {
+        Fd fd(::open(t.path().c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+            fs::remove(t.path(), ec);
+            ++r.temps_swept;
+        }
+    }
+    const std::uint64_t max = limit.value_or(max_size_);
+    const auto blobs = list_blobs(dir_ / "cas");
+    std::set<std::string> kept;
+    std::uint64_t total = 0;
+    bool full = false;
+    const auto entries = list_entries(dir_ / "ac", true);
+    for (const auto& e : entries) {
+        std::uint64_t extra = 0;
+        std::set<std::string> mine;
+        for (const auto& f : e.manifest->files)
+            if (f.link.empty() && !kept.count(f.sha256) && mine.insert(f.sha256).second) extra += f.size;
+        // Least recently used go first: once one does not fit, it and everything older go.
+        if (full || total + extra > max) {
+            full = true;
+            fs::remove(dir_ / "ac" / (e.key + ".json"), ec);
+            ++r.entries_removed;
+            continue;
+        }
+        total += extra;
+        kept.insert(mine.begin(), mine.end());
+    }
+    for (const auto& [sha, size] : blobs) {
+        if (kept.count(sha)) continue;
+        fs::remove(blob_path(sha), ec);
+        ++r.blobs_removed;
+        r.bytes_freed += size;
+    }
+    return r;
+}
+
+PruneResult ArtifactCache::clear() const {
+    PruneResult r;
+    FileLock lock(dir_ / "lock", FileLock::Mode::exclusive);
+    std::error_code ec;
+    for (const auto& e : list_entries(dir_ / "ac", true)) {
+        fs::remove(dir_ / "ac" / (e.key + ".json"), ec);
+        ++r.entries_removed;
+    }
+    for (const auto& [sha, size] : list_blobs(dir_ / "cas")) {
+        fs::remove(blob_path(sha), ec);
+        ++r.blobs_removed;
+        r.bytes_freed += size;
+    }
+    for (const auto& t : fs::directory_iterator(dir_ / "tmp", ec)) {
+        Fd fd(::open(t.path().c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+            fs::remove(t.path(), ec);
+            ++r.temps_swept;
+        }
+    }
+    return r;
+}
+
+}  // namespace freezer

@@ -1,0 +1,29 @@
+// A sidecar's inputs: the files under its root that its include globs select and its
+// exclude globs do not, plus files named explicitly (data, a backend's spec file).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "util/file_stat.hpp"
+#include "inputs/glob.hpp"
+
+namespace freezer {
+
+struct InputFile {
+    std::string path;  // relative to the sidecar root, '/'-separated
+    FileStat stat;
+};
+
+struct InputScan {
+    std::vector<InputFile> files;  // sorted by path, no duplicates
+    std::vector<std::string> unmatched_includes;  // include patterns that matched nothing
+    std::vector<std::string> missing;  // explicit paths that do not exist
+};
+
+// Walks `root` once. Excluded folders ("build/**") are not read at all.
+InputScan scan_inputs(const std::filesystem::path& root, const GlobSet& include,
+                      const GlobSet& exclude, const std::vector<std::string>& explicit_paths);
+
+}  // namespace freezer

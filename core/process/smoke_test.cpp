@@ -1,0 +1,236 @@
+#include "process/smoke_test.hpp"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "util/http_client.hpp"
+#include "process/process.hpp"
+
+namespace freezer {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+class ScratchDir {
+public:
+    ScratchDir() {
+        std::string tmpl = (fs::temp_directory_path() / "freezer-smoke-XXXXXX").string();
+        if (::mkdtemp(tmpl.data())) path_ = tmpl;
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove_all(path_, ec);
+    }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+bool is_venv_bin(const fs::path& dir) {
+    std::error_code ec;
+    return fs::exists(dir.parent_path() / "pyvenv.cfg", ec);
+}
+
+std::vector<std::string> tail(const std::string& out, const std::string& err, std::size_t n) {
+    std::vector<std::string> lines;
+    for (const auto* text : {&out, &err}) {
+        std::istringstream in(*text);
+        std::string line;
+        while (std::getline(in, line)) lines.push_back(line);
+    }
+    if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
+    return lines;
+}
+
+// The pattern found anywhere in the text, or at the start of any line ("^greeter").
+bool search(const std::string& pattern, const std::string& text) {
+    const std::regex re(pattern, std::regex::ECMAScript);
+    if (std::regex_search(text, re)) return true;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+        if (std::regex_search(line, re)) return true;
+    return false;
+}
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+        port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+}
+
+SmokeOutcome fail(SmokeOutcome o, std::string message, const ProcessResult& r) {
+    o.passed = false;
+    o.message = std::move(message);
+    o.output_tail = tail(r.out, r.err, 30);
+    return o;
+}
+
+SmokeOutcome run_mode(const config::RunSmoke& run, const fs::path& exe, const SmokeEnvironment& how) {
+    SmokeOutcome o{true, true, "run", "", {}, {}};
+    ScratchDir scratch;
+    ProcessSpec spec;
+    spec.argv = {exe.string()};
+    spec.argv.insert(spec.argv.end(), run.args.begin(), run.args.end());
+    spec.env = smoke_environment(how, scratch.path());
+    spec.cwd = (scratch.path() / "work").string();
+    spec.capture = true;
+    spec.timeout = run.timeout;
+    spec.kill_grace = milliseconds(2000);
+    const auto r = run_process(spec);
+    const std::string cmd = fmt::format("{}{}{}", exe.filename().string(), run.args.empty() ? "" : " ",
+                                        fmt::join(run.args, " "));
+    if (!r.started) return fail(o, fmt::format("'{}' could not start: {}", cmd, r.start_error), r);
+    if (r.interrupted) return fail(o, "interrupted", r);
+    if (r.timed_out)
+        return fail(o, fmt::format("'{}' did not finish within {:.1f}s", cmd, run.timeout.count() / 1000.0), r);
+    if (r.signal) return fail(o, fmt::format("'{}' {}", cmd, r.describe()), r);
+    if (r.exit_code != run.expect_exit)
+        return fail(o, fmt::format("'{}' exited with {}, expected {}", cmd, r.exit_code, run.expect_exit), r);
+    try {
+        if (!run.expect_stdout.empty() && !search(run.expect_stdout, r.out))
+            return fail(o, fmt::format("stdout of '{}' does not match /{}/", cmd, run.expect_stdout), r);
+        if (!run.expect_stderr.empty() && !search(run.expect_stderr, r.err))
+            return fail(o, fmt::format("stderr of '{}' does not match /{}/", cmd, run.expect_stderr), r);
+    } catch (const std::regex_error& e) {
+        return fail(o, fmt::format("invalid regex: {}", e.what()), r);
+    }
+    o.message = fmt::format("'{}' exited {} in {:.1f}s", cmd, r.exit_code, r.wall.count() / 1000.0);
+    o.startup = std::chrono::duration_cast<milliseconds>(r.wall);
+    return o;
+}
+
+SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const SmokeEnvironment& how) {
+    SmokeOutcome o{true, true, "http", "", {}, {}};
+    ScratchDir scratch;
+    const int port = free_port();
+    ProcessSpec spec;
+    spec.argv = {exe.string()};
+    for (auto a : http.args) {
+        for (auto pos = a.find("{port}"); pos != std::string::npos; pos = a.find("{port}"))
+            a.replace(pos, 6, std::to_string(port));
+        spec.argv.push_back(a);
+    }
+    spec.env = smoke_environment(how, scratch.path());
+    spec.cwd = (scratch.path() / "work").string();
+    spec.capture = true;
+    Child child(spec);
+    if (!child.started())
+        return fail(o, fmt::format("could not start {}: {}", exe.string(), child.result().start_error),
+                    child.result());
+    const std::string url = fmt::format("http://127.0.0.1:{}{}", port, http.path);
+    const auto start = Clock::now();
+    long status = -1;
+    for (;;) {
+        if (child.wait_for(milliseconds(20))) {
+            auto& r = child.finish(milliseconds(0));
+            return fail(o, fmt::format("it {} before answering GET {}", r.describe(), url), r);
+        }
+        if (interrupt_requested()) return fail(o, "interrupted", child.finish(milliseconds(1000)));
+        status = http_get_status(url, milliseconds(2000));
+        if (status == http.expect_status) break;
+        if (Clock::now() - start > http.startup_timeout) {
+            auto& r = child.finish(milliseconds(1000));
+            return fail(o, status < 0 ? fmt::format("GET {} got no answer within {:.1f}s", url,
+                                                    http.startup_timeout.count() / 1000.0)
+                                      : fmt::format("GET {} answered {}, expected {} (waited {:.1f}s)",
+                                                    url, status, http.expect_status,
+                                                    http.startup_timeout.count() / 1000.0),
+                        r);
+        }
+    }
+    const auto ready = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    o.startup = ready;
+
+    // Stop it as a desktop app does: SIGTERM to the process it started, nothing else.
+    child.signal(SIGTERM);
+    const auto deadline = Clock::now() + http.grace;
+    const bool exited = child.wait_for(http.grace);
+    std::vector<int> left = child.group_members();
+    while (!left.empty() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(50));
+        left = child.group_members();
+    }
+    auto& r = child.finish(milliseconds(0));  // kills whatever is left
+    if (!exited)
+        return fail(o, fmt::format("it did not exit within {:.1f}s of SIGTERM", http.grace.count() / 1000.0), r);
+    if (!left.empty())
+        return fail(o, fmt::format("after SIGTERM it exited but left {} process{} running ({}): an "
+                                   "orphaned child keeps the port and the files busy",
+                                   left.size(), left.size() == 1 ? "" : "es",
+                                   fmt::format("pid {}", fmt::join(left, ", "))),
+                    r);
+    o.message = fmt::format("GET {} -> {} after {:.1f}s; stopped cleanly on SIGTERM", http.path, status,
+                            ready.count() / 1000.0);
+    return o;
+}
+
+}  // namespace
+
+std::vector<std::string> smoke_environment(const SmokeEnvironment& how, const fs::path& scratch) {
+    std::error_code ec;
+    const fs::path home = how.home.empty() ? scratch / "home" : how.home;
+    fs::create_directories(home, ec);
+    fs::create_directories(scratch / "tmp", ec);
+    fs::create_directories(scratch / "work", ec);
+    const fs::path python_dir = fs::path(how.python).parent_path();
+    std::string path;
+    const char* current = std::getenv("PATH");
+    std::istringstream dirs(current ? current : "/usr/local/bin:/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        if (dir.empty()) continue;
+        const bool keep = !is_venv_bin(dir) && !(how.standalone && fs::path(dir) == python_dir);
+        if (keep) path += (path.empty() ? "" : ":") + dir;
+    }
+    if (!how.standalone) path = python_dir.string() + (path.empty() ? "" : ":") + path;
+    return environment_with({{"PATH", path},
+                             {"HOME", home.string()},
+                             {"TMPDIR", (scratch / "tmp").string()},
+                             {"PWD", (scratch / "work").string()}},
+                            {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP",
+                             "PYTHONUSERBASE", "_PYI_*", "PYINSTALLER_*", "NUITKA_*", "PEX",
+                             "PEX_*", "SCIE", "SCIE_*", "CONDA_PREFIX", "OLDPWD"});
+}
+
+SmokeOutcome run_smoke_test(const config::Smoke& smoke, const fs::path& executable,
+                            const SmokeEnvironment& how) {
+    const auto start = Clock::now();
+    SmokeOutcome total;
+    if (smoke.run) {
+        total = run_mode(*smoke.run, executable, how);
+        if (!total.passed) {
+            total.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+            return total;
+        }
+    }
+    if (smoke.http) {
+        auto h = http_mode(*smoke.http, executable, how);
+        if (total.ran) h.message = total.message + "; " + h.message, h.mode = "run+http";
+        total = std::move(h);
+    }
+    total.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    return total;
+}
+
+}  // namespace freezer
