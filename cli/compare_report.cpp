@@ -7,6 +7,8 @@
 
 #include "junit.hpp"
 
+#include "util/formats.hpp"
+
 namespace freezer::cli {
 using nlohmann::json;
 using std::chrono::milliseconds;
@@ -31,12 +33,8 @@ std::string ms(double m) {
     return human_duration(milliseconds(static_cast<long long>(m + 0.5)));
 }
 
-std::string ccache_note(const BuildFigures& b) {
-    if (!b.measured || !b.metrics.count("ccache_hits")) return "";
-    const auto hits = b.metrics.at("ccache_hits");
-    const auto misses = b.metrics.count("ccache_misses") ? b.metrics.at("ccache_misses") : 0;
-    return fmt::format("{}/{}", hits, hits + misses);
-}
+// The backend's own figures (as its plan names them) for the one-line change.
+std::string metrics_note(const BuildFigures& b) { return b.measured ? metrics_text(b.metrics) : ""; }
 
 // One line per row, the columns every output shares.
 struct Cell {
@@ -47,7 +45,7 @@ using Line = std::vector<Cell>;
 
 const std::vector<std::string> kHeader = {"sidecar", "backend", "status", "cold", "no change", "1-line change",
                                           "peak RSS", "CPU", "size", "files", "first run", "median", "p90",
-                                          "smoke", "ccache hits"};
+                                          "smoke", "backend metrics"};
 
 Line row_cells(const CompareRow& r) {
     auto opt = [](bool have, const std::string& s) { return have ? s : std::string("-"); };
@@ -67,7 +65,7 @@ Line row_cells(const CompareRow& r) {
         {opt(r.startup.measured, ms(r.startup.median_ms))},
         {opt(r.startup.measured, ms(r.startup.p90_ms))},
         {!r.smoke_configured ? "none" : !built ? "-" : r.smoke_passed ? "passed" : "FAILED", false},
-        {opt(!ccache_note(r.change).empty(), ccache_note(r.change))},
+        {opt(!metrics_note(r.change).empty(), metrics_note(r.change))},
     };
 }
 
@@ -89,8 +87,8 @@ std::string method(const CompareReport& report) {
         "cold: first build with empty caches; no change: median of {} skip decisions with nothing changed (hashing "
         "and state check in-process; a `freezer build` process adds its own start); 1-line change: "
         "rebuild after one line was appended to one input{}; first run: the smoke command on a fresh HOME; "
-        "median, p90: {} further runs; peak RSS and CPU: the cold build's packager; ccache hits: hits/lookups "
-        "of the rebuild. {} CPU{}, builds -j {}, {} {}.",
+        "median, p90: {} further runs; peak RSS and CPU: the cold build's packager; backend metrics: the figures "
+        "the backend reads off the rebuild's log. {} CPU{}, builds -j {}, {} {}.",
         report.runs, changed.empty() ? "" : " (" + changed + ")", report.runs, report.cpus,
         report.cpus == 1 ? "" : "s", report.jobs, "Python", report.python_version);
 }
@@ -99,7 +97,7 @@ std::string method(const CompareReport& report) {
 
 json compare_json(const CompareReport& report, const std::string& freezer_version) {
     json out = {{"format", "freezer-compare"},
-                {"version", kCompareFormatVersion},
+                {"version", formats::kCompareReport},
                 {"freezer", freezer_version},
                 {"started_at", report.started_at},
                 {"duration_ms", report.duration.count()},
@@ -379,9 +377,7 @@ std::vector<SidecarResult> compare_results(const CompareReport& report) {
         s.name = r.sidecar;
         s.backend = r.backend;
         s.duration = r.cold.wall + r.change.wall;
-        s.smoke_ran = r.smoke_configured && r.cold.measured;
-        s.smoke_passed = r.smoke_passed;
-        s.smoke = r.smoke;
+        s.smoke = {r.smoke_configured && r.cold.measured, r.smoke_passed, r.smoke};
         s.log_tail = r.log_tail;
         if (r.status == "ok") {
             s.status = Status::built;

@@ -14,7 +14,6 @@
 
 namespace freezer::cli {
 
-inline constexpr int kCompareFormatVersion = 1;
 
 nlohmann::json compare_json(const CompareReport& report, const std::string& freezer_version);
 std::string compare_table(const CompareReport& report, const Style& style);

@@ -49,13 +49,13 @@ std::string junit_xml(const std::string& suite, const std::vector<SidecarResult>
             for (const auto& l : r.log_tail) tail += l + "\n";
             if (!r.log.empty()) tail += "log: " + r.log.string() + "\n";
             out += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                               xml_escape(r.error), r.smoke_ran && !r.smoke_passed ? "smoke" : "build",
+                               xml_escape(r.error), r.smoke.ran && !r.smoke.passed ? "smoke" : "build",
                                xml_escape(tail));
         } else if (r.status == Status::cancelled) {
             out += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml_escape(r.error));
         } else {
             out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                               xml_escape(r.reason + (r.smoke.empty() ? "" : "; smoke: " + r.smoke)));
+                               xml_escape(r.reason + (r.smoke.message.empty() ? "" : "; smoke: " + r.smoke.message)));
         }
     }
     out += "  </testsuite>\n</testsuites>\n";

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "build/builder.hpp"
+#include "build/result.hpp"
 
 namespace freezer::cli {
 

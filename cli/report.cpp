@@ -19,6 +19,16 @@ Style make_style(const std::string& mode, std::FILE* stream) {
 
 bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
 
+std::string metrics_text(const std::map<std::string, long long>& metrics) {
+    std::vector<std::string> parts;
+    for (const auto& [name, value] : metrics) {
+        auto words = name;
+        std::replace(words.begin(), words.end(), '_', ' ');
+        parts.push_back(fmt::format("{} {}", words, value));
+    }
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 std::string human_size(std::uint64_t bytes) {
     // Decimal units, as freezer.yaml's sizes ("5GB" is 5 000 000 000 bytes).
     if (bytes < 1000) return fmt::format("{} B", bytes);
@@ -131,7 +141,7 @@ void TerminalReporter::print_result(const SidecarResult& r) {
         case Status::restored:
             fmt::print("freezer: {} {} in {} -> {} ({})\n", who, style_.green("restored from the cache"),
                        human_duration(r.duration), r.artifact.string(), human_size(r.size));
-            if (r.smoke_ran) fmt::print("  smoke test passed: {}\n", r.smoke);
+            if (r.smoke.ran) fmt::print("  smoke test passed: {}\n", r.smoke.message);
             if (!r.tauri_copy.empty()) fmt::print("  tauri: {}\n", r.tauri_copy.string());
             if (verbose_) {
                 fmt::print("  {}\n", r.reason);
@@ -141,10 +151,8 @@ void TerminalReporter::print_result(const SidecarResult& r) {
         case Status::built:
             fmt::print("freezer: {} {} in {} -> {} ({})\n", who, style_.green("built"),
                        human_duration(r.duration), r.artifact.string(), human_size(r.size));
-            if (r.smoke_ran) fmt::print("  smoke test passed: {}\n", r.smoke);
-            if (r.metrics.count("ccache_hits"))
-                fmt::print("  ccache: {} hits, {} misses\n", r.metrics.at("ccache_hits"),
-                           r.metrics.count("ccache_misses") ? r.metrics.at("ccache_misses") : 0);
+            if (r.smoke.ran) fmt::print("  smoke test passed: {}\n", r.smoke.message);
+            if (!r.metrics.empty()) fmt::print("  {}\n", metrics_text(r.metrics));
             if (!r.tauri_copy.empty()) fmt::print("  tauri: {}\n", r.tauri_copy.string());
             if (verbose_)
                 for (const auto& c : r.changes) fmt::print("  because: {}\n", c);
@@ -157,7 +165,7 @@ void TerminalReporter::print_result(const SidecarResult& r) {
                        r.error);
             if (!r.log_tail.empty()) {
                 fmt::print("  last {} lines of {}:\n", r.log_tail.size(),
-                           r.smoke_ran && !r.smoke_passed ? "the binary's output" : r.log.string());
+                           r.smoke.ran && !r.smoke.passed ? "the binary's output" : r.log.string());
                 for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style_.dim("|"), l);
             }
             fmt::print("  full log: {}\n", r.log.string());
@@ -196,11 +204,8 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
         fmt::print("\n  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {:<6}  {}\n", "sidecar", name_w, "backend", backend_w,
                    "status", "time", "size", "smoke", "notes");
         for (const auto& r : results) {
-            const std::string smoke = !r.smoke_ran ? "-" : r.smoke_passed ? "passed" : "FAILED";
-            std::string notes;
-            if (r.metrics.count("ccache_hits"))
-                notes = fmt::format("ccache {} hits / {} misses", r.metrics.at("ccache_hits"),
-                                    r.metrics.count("ccache_misses") ? r.metrics.at("ccache_misses") : 0);
+            const std::string smoke = !r.smoke.ran ? "-" : r.smoke.passed ? "passed" : "FAILED";
+            const std::string notes = metrics_text(r.metrics);
             fmt::print("  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {:<6}  {}\n", r.name, name_w, r.backend, backend_w,
                        to_string(r.status), human_duration(r.duration),
                        r.size ? human_size(r.size) : std::string("-"), smoke, notes);
@@ -239,7 +244,7 @@ nlohmann::json to_json(const SidecarResult& r) {
         j["cpu_ms"] = r.cpu.count();
         j["cpu_tokens"] = r.cpu_tokens;
     }
-    if (r.smoke_ran) j["smoke"] = {{"passed", r.smoke_passed}, {"message", r.smoke}};
+    if (r.smoke.ran) j["smoke"] = {{"passed", r.smoke.passed}, {"message", r.smoke.message}};
     if (r.status == Status::failed || r.status == Status::cancelled) {
         j["error"] = r.error;
         j["log_tail"] = r.log_tail;

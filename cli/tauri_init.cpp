@@ -8,6 +8,8 @@
 
 #include "util/atomic_file.hpp"
 
+#include "util/formats.hpp"
+
 namespace freezer {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -16,7 +18,7 @@ std::string init_template(const std::vector<std::string>& sidecars, const std::s
     std::string out =
         "# freezer.yaml: which packager freezes each Python sidecar, from which inputs, and\n"
         "# how the result proves it works. Reference: config/freezer.schema.json.\n"
-        "version: 1\n"
+        "version: " + std::to_string(formats::kConfig) + "\n"
         "python: .venv/bin/python        # the interpreter with the packagers installed\n";
     if (!tauri_dir.empty())
         out += fmt::format("output:\n  tauri: {}        # installs <name>-<target-triple> for Tauri\n", tauri_dir);

@@ -13,6 +13,7 @@
 #include "util/atomic_file.hpp"
 #include "build/build_state.hpp"
 #include "build/builder.hpp"
+#include "build/layout.hpp"
 #include "inputs/input_set.hpp"
 #include "process/process.hpp"
 #include "plugins/project_check.hpp"
@@ -202,14 +203,14 @@ CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, 
     SidecarResult cold;
     try {
         cold = build();
-    } catch (const std::exception& e) {  // SetupError, ToolError: the tool is not there
+    } catch (const std::exception& e) {  // SetupError: the tool or interpreter is not there
         row.status = "missing";
         row.reason = e.what();
         say(fmt::format("{}: {}", who, row.reason));
         return row;
     }
     {
-        Toolchain t(project.dir / ".freezer" / "state" / "probes.json");
+        Toolchain t(Layout(project).probes_file());
         try {
             row.tool_version = t.tool(*backend, t.interpreter(project.python, project.dir)).version;
         } catch (const std::exception&) {
@@ -222,8 +223,8 @@ CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, 
         return row;
     }
     row.cold = figures(cold);
-    row.smoke_passed = cold.smoke_passed || !cold.smoke_ran;
-    row.smoke = cold.smoke;
+    row.smoke_passed = cold.smoke.passed || !cold.smoke.ran;
+    row.smoke = cold.smoke.message;
     // Size, files and start-up describe the last good build, the one left on disk.
     fs::path final_artifact;
     auto describe_artifact = [&](const SidecarResult& r) {
@@ -273,7 +274,7 @@ CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, 
     }
     // 4. Start-up, of the final build: one run on a fresh HOME, then N on the same one.
     if (row.smoke_configured && row.status == "ok") {
-        const auto state = StateStore(project.dir / ".freezer" / "state").load(sc.name, backend_name);
+        const auto state = StateStore(Layout(project).state_dir()).load(sc.name, backend_name);
         SmokeEnvironment how{project.python, state ? state->output.standalone : true,
                              cell / "run-home"};
         for (int i = 0; i <= options.runs && !interrupt_requested(); ++i) {
@@ -344,7 +345,7 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
         python = (user.dir / python).lexically_normal().string();
     {
         Toolchain probe{fs::path()};
-        const auto& py = probe.interpreter(python, user.dir);  // throws ToolError: a setup problem
+        const auto& py = probe.interpreter(python, user.dir);  // throws SetupError: a setup problem
         report.python = py.path;
         report.python_version = py.version;
     }

@@ -67,12 +67,26 @@ inline int free_port() {
     return ntohs(addr.sin_port);
 }
 
+// Copies examples/<from> to <to>, following symlinks (whoami's freezer_runtime) and
+// leaving out __pycache__: another test may be writing bytecode there right now (the
+// freezer_runtime pytest imports python/freezer_runtime), and a .pyc renamed away
+// mid-copy would fail this one.
+inline void copy_example(const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    for (const auto& e : fs::directory_iterator(from)) {
+        const auto name = e.path().filename();
+        if (name == "__pycache__") continue;
+        if (e.is_directory()) copy_example(e.path(), to / name);
+        else fs::copy_file(e.path(), to / name);
+    }
+}
+
 // A scratch copy of examples/ (api and cli) whose freezer.yaml uses the test venv's interpreter.
 struct Project {
     freezer::test::TempDir dir;
     Project() {
-        fs::copy(kExamples / "api", dir / "api", fs::copy_options::recursive);
-        fs::copy(kExamples / "cli", dir / "cli", fs::copy_options::recursive);
+        copy_example(kExamples / "api", dir / "api");
+        copy_example(kExamples / "cli", dir / "cli");
         auto yaml = freezer::test::read(kExamples / "freezer.yaml");
         yaml = std::regex_replace(yaml, std::regex("python: [^\n]*"),
                                   std::string("python: ") + FREEZER_TEST_PYTHON);

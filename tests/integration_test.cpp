@@ -37,12 +37,13 @@ ProcessResult run_binary(const fs::path& exe, std::vector<std::string> args) {
 }
 
 
-// Starts the frozen HTTP sidecar, asks it for /api/health and stops it.
+// Starts the frozen HTTP sidecar, asks it for /api/health and stops it. Up to 30 s for
+// it to start: the onefile binary unpacks first, slowly when other tests load the machine.
 std::string query_api(const fs::path& exe) {
     const int port = free_port();
     ProcessSpec spec;
     spec.argv = {"sh", "-c",
-                 fmt::format("{} --port {} & pid=$!; for i in $(seq 1 100); do "
+                 fmt::format("{} --port {} & pid=$!; for i in $(seq 1 300); do "
                              "out=$(curl -sf http://127.0.0.1:{}/api/health) && break; sleep 0.1; done; "
                              "kill $pid; wait $pid; echo \"$out\"",
                              exe.string(), port, port)};
@@ -397,7 +398,7 @@ TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reu
 TEST_CASE("the same app frozen by PyInstaller, Nuitka and pex knows which one froze it",
           "[integration][nuitka][pex]") {
     TempDir dir;
-    fs::copy(kExamples / "whoami", dir / "whoami", fs::copy_options::recursive);  // follows the freezer_runtime link
+    copy_example(kExamples / "whoami", dir / "whoami");  // follows the freezer_runtime link
     REQUIRE(fs::exists(dir / "whoami/freezer_runtime/__init__.py"));
     // The examples' whoami sidecars, without the others.
     auto yaml = freezer::test::read(kExamples / "freezer.yaml");

@@ -55,7 +55,7 @@ TEST_CASE("JUnit XML: one testcase per sidecar:backend, failures with the log ta
     bad.backend = "nuitka";
     bad.status = Status::failed;
     bad.error = "smoke test failed: stdout of 'cli --version' does not match /^greeter <\\d>/";
-    bad.smoke_ran = true;
+    bad.smoke.ran = true;
     bad.log_tail = {"greeter unknown & \x01 more"};
     bad.log = "/p/.freezer/logs/cli@nuitka.log";
     const auto xml = cli::junit_xml("freezer build", {ok, bad});

@@ -9,6 +9,8 @@
 
 #include "util/atomic_file.hpp"
 
+#include "util/formats.hpp"
+
 namespace freezer {
 
 std::string iso8601_utc_now() {
@@ -32,7 +34,7 @@ std::optional<BuildState> StateStore::load(const std::string& sidecar,
     std::string text;
     if (!read_file(file(sidecar, backend, ".json"), text)) return std::nullopt;
     const json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", 0) != 1) return std::nullopt;
+    if (j.is_discarded() || !j.is_object() || j.value("format", 0) != formats::kState) return std::nullopt;
     try {
         BuildState s;
         auto hex = [](const json& v) { return Hash128::from_hex(v.get<std::string>()); };
@@ -74,7 +76,7 @@ void StateStore::save(const std::string& sidecar, const std::string& backend,
     for (const auto& f : s.output.files)
         files.push_back({f.path, f.stat.size, f.stat.mtime_ns, f.stat.inode});
     const json j = {
-        {"format", 1},
+        {"format", formats::kState},
         {"key", s.key.hex()},
         {"parts",
          {{"inputs", s.parts.inputs.hex()},

@@ -31,14 +31,14 @@ std::string find_executable(const fs::path& root, const std::string& hint) {
     if (!hint.empty()) {
         const auto p = root / hint;
         if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return hint;
-        throw InstallError(fmt::format("the build did not produce the executable {}", p.string()));
+        throw Error(Error::Kind::failed, fmt::format("the build did not produce the executable {}", p.string()));
     }
     std::vector<std::string> found;
     for (const auto& e : fs::directory_iterator(root, ec))
         if (e.is_regular_file() && ::access(e.path().c_str(), X_OK) == 0)
             found.push_back(e.path().filename().string());
     if (found.size() == 1) return found[0];
-    throw InstallError(fmt::format("cannot tell the executable in {}: {} candidates", root.string(),
+    throw Error(Error::Kind::failed, fmt::format("cannot tell the executable in {}: {} candidates", root.string(),
                                    found.size()));
 }
 
@@ -51,13 +51,13 @@ Installed install_output(const fs::path& artifact_dir, std::string executable,
     const fs::path parent = target.parent_path();
     fs::create_directories(parent, ec);
     if (ec)
-        throw InstallError(fmt::format("cannot create the output folder {}: {}", parent.string(),
+        throw Error(Error::Kind::failed, fmt::format("cannot create the output folder {}: {}", parent.string(),
                                        ec.message()));
     struct stat st;
     if (::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw InstallError(fmt::format("the output folder {} is not a folder", parent.string()));
+        throw Error(Error::Kind::failed, fmt::format("the output folder {} is not a folder", parent.string()));
     if (::lstat(target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
-        throw InstallError(fmt::format("{} exists and is not a folder; move it away",
+        throw Error(Error::Kind::failed, fmt::format("{} exists and is not a folder; move it away",
                                        target.string()));
 
     // 1. Put the new tree beside the target (same file system, so renames are atomic).
@@ -65,12 +65,12 @@ Installed install_output(const fs::path& artifact_dir, std::string executable,
     fs::remove_all(fresh, ec);
     if (::rename(root.c_str(), fresh.c_str()) != 0) {
         if (errno != EXDEV)
-            throw InstallError(fmt::format("cannot write to the output folder {}: {}",
+            throw Error(Error::Kind::failed, fmt::format("cannot write to the output folder {}: {}",
                                            parent.string(), std::strerror(errno)));
         fs::copy(root, fresh, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
         if (ec) {
             fs::remove_all(fresh, ec);
-            throw InstallError(fmt::format("cannot copy the output into {}: {}", parent.string(),
+            throw Error(Error::Kind::failed, fmt::format("cannot copy the output into {}: {}", parent.string(),
                                            ec.message()));
         }
     }
@@ -88,7 +88,7 @@ Installed install_output(const fs::path& artifact_dir, std::string executable,
     if (rc != 0) {
         const int e = errno;
         fs::remove_all(fresh, ec);
-        throw InstallError(fmt::format("cannot install into {}: {}", target.string(), std::strerror(e)));
+        throw Error(Error::Kind::failed, fmt::format("cannot install into {}: {}", target.string(), std::strerror(e)));
     }
     // 3. After an exchange, `fresh` holds the old tree.
     if (had_old) fs::remove_all(fresh, ec);

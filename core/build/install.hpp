@@ -7,11 +7,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/error.hpp"
+
 namespace freezer {
 
-struct InstallError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 struct Installed {
     std::filesystem::path dir;       // dist/<sidecar>

@@ -6,8 +6,12 @@
 
 #include <cstring>
 #include <set>
+#include <system_error>
 
 #include <fmt/format.h>
+
+#include "util/atomic_file.hpp"
+#include "util/fd.hpp"
 
 namespace freezer {
 namespace fs = std::filesystem;
@@ -16,58 +20,31 @@ namespace {
 
 // Copies src to dst (via a temp file and rename), hashing the bytes as they pass.
 Hash128 copy_hashed(const fs::path& src, const fs::path& dst) {
-    const int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) throw StageError(fmt::format("cannot read input {}: {}", src.string(), std::strerror(errno)));
-    struct stat st;
-    ::fstat(in, &st);
-    fs::create_directories(dst.parent_path());
-    std::string tmp = dst.string() + ".stage.XXXXXX";
-    const int out = ::mkostemp(tmp.data(), O_CLOEXEC);
-    if (out < 0) {
-        ::close(in);
-        throw StageError(fmt::format("cannot write stage file {}: {}", dst.string(), std::strerror(errno)));
+    const Fd in = open_fd(src, O_RDONLY);
+    if (!in) throw Error(Error::Kind::failed, fmt::format("cannot read input {}: {}", src.string(), std::strerror(errno)));
+    struct stat st {};
+    ::fstat(in.get(), &st);
+    try {
+        AtomicFile out(dst, st.st_mode & 07777, AtomicFile::Durability::none);
+        Xxh3Stream h;
+        bool written = true;
+        const bool read = for_each_chunk(in.get(), [&](const char* d, std::size_t n) {
+            h.update(d, n);
+            written = written && write_all(out.fd(), {d, n});
+        });
+        if (!read || !written) throw std::system_error(errno, std::generic_category(), "cannot copy");
+        // Packagers compare mtimes in whole seconds (PyInstaller: os.stat()[8] > the toc's),
+        // so a file changed within the second of the previous build would look unchanged.
+        // A staged copy that changed is dated into the next whole second.
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        const timespec next[2] = {{now.tv_sec + 1, 0}, {now.tv_sec + 1, 0}};
+        ::futimens(out.fd(), next);
+        out.commit();
+        return h.digest();
+    } catch (const std::system_error& e) {
+        throw Error(Error::Kind::failed, fmt::format("cannot stage {}: {}", src.string(), e.what()));
     }
-    XXH3_state_t* h = XXH3_createState();
-    XXH3_128bits_reset(h);
-    char buf[1 << 16];
-    bool ok = true;
-    for (;;) {
-        ssize_t n = ::read(in, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            ok = n == 0;
-            break;
-        }
-        XXH3_128bits_update(h, buf, static_cast<std::size_t>(n));
-        for (ssize_t off = 0; off < n;) {
-            const ssize_t w = ::write(out, buf + off, static_cast<std::size_t>(n - off));
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) {
-                ok = false;
-                break;
-            }
-            off += w;
-        }
-        if (!ok) break;
-    }
-    const auto d = XXH3_128bits_digest(h);
-    XXH3_freeState(h);
-    ::fchmod(out, st.st_mode & 07777);
-    // Packagers compare mtimes in whole seconds (PyInstaller: os.stat()[8] > the toc's),
-    // so a file changed within the second of the previous build would look unchanged.
-    // A staged copy that changed is dated into the next whole second.
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    const timespec next[2] = {{now.tv_sec + 1, 0}, {now.tv_sec + 1, 0}};
-    ::futimens(out, next);
-    ::close(in);
-    ::close(out);
-    if (!ok || ::rename(tmp.c_str(), dst.c_str()) != 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        throw StageError(fmt::format("cannot stage {}: {}", src.string(), std::strerror(e)));
-    }
-    return {d.high64, d.low64};
 }
 
 }  // namespace
@@ -93,7 +70,7 @@ StageStats sync_stage(const fs::path& root, const fs::path& stage_dir,
         if (got != in.hash) {
             std::error_code ec;
             fs::remove(dst, ec);
-            throw StageError(fmt::format(
+            throw Error(Error::Kind::failed, fmt::format(
                 "input {} changed while freezer was reading it; run the build again",
                 (root / in.path).string()));
         }

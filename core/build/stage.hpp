@@ -15,11 +15,10 @@
 #include "inputs/cache_key.hpp"
 #include "inputs/stat_cache.hpp"
 
+#include "util/error.hpp"
+
 namespace freezer {
 
-struct StageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 struct StageStats {
     std::size_t copied = 0;

@@ -25,57 +25,17 @@
 #include "util/atomic_file.hpp"
 #include "util/file_lock.hpp"
 #include "inputs/hash.hpp"
+#include "util/fd.hpp"
+#include "util/error.hpp"
+#include "util/sha256.hpp"
+
+#include "util/formats.hpp"
 
 namespace freezer {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// ---- SHA-256 ---------------------------------------------------------------------
-
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("OpenSSL cannot compute SHA-256");
-}
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
-void Sha256::update(const void* data, std::size_t size) {
-    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size);
-}
-std::string Sha256::hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &n);
-    std::string out;
-    out.reserve(n * 2);
-    for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
-    return out;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-    Sha256 h;
-    h.update(bytes.data(), bytes.size());
-    return h.hex();
-}
-
 namespace {
-
-class Fd {
-public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    Fd& operator=(Fd&& o) noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(o.fd_, -1);
-        return *this;
-    }
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-
-private:
-    int fd_;
-};
 
 // Both digests of a file in one read (what a store records).
 struct FileDigests {
@@ -83,29 +43,19 @@ struct FileDigests {
     std::uint64_t size = 0;
 };
 std::optional<FileDigests> digest_file(const fs::path& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    const Fd fd = open_fd(path, O_RDONLY);
     if (!fd) return std::nullopt;
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     Sha256 sha;
-    XXH3_state_t* x = XXH3_createState();
-    XXH3_128bits_reset(x);
-    std::vector<char> buf(1 << 20);
+    Xxh3Stream x;
     FileDigests d;
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            XXH3_freeState(x);
-            return std::nullopt;
-        }
-        if (n == 0) break;
-        sha.update(buf.data(), static_cast<std::size_t>(n));
-        XXH3_128bits_update(x, buf.data(), static_cast<std::size_t>(n));
-        d.size += static_cast<std::uint64_t>(n);
-    }
-    const auto h = XXH3_128bits_digest(x);
-    XXH3_freeState(x);
-    d.xxh3 = Hash128{h.high64, h.low64}.hex();
+    const bool ok = for_each_chunk(fd.get(), [&](const char* data, std::size_t n) {
+        sha.update(data, n);
+        x.update(data, n);
+        d.size += n;
+    }, 1 << 20);
+    if (!ok) return std::nullopt;
+    d.xxh3 = x.digest().hex();
     d.sha256 = sha.hex();
     return d;
 }
@@ -122,20 +72,9 @@ bool copy_contents(int in, int out) {
         if (n <= 0) {
             // Not supported across these file systems: plain reads and writes.
             if (::lseek(in, st.st_size - left, SEEK_SET) < 0) return false;
-            std::vector<char> buf(1 << 20);
-            while (left > 0) {
-                const ssize_t r = ::read(in, buf.data(), buf.size());
-                if (r < 0 && errno == EINTR) continue;
-                if (r <= 0) return false;
-                for (ssize_t done = 0; done < r;) {
-                    const ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(r - done));
-                    if (w < 0 && errno == EINTR) continue;
-                    if (w <= 0) return false;
-                    done += w;
-                }
-                left -= r;
-            }
-            return true;
+            bool written = true;
+            return for_each_chunk(in, [&](const char* d, std::size_t k) { written = written && write_all(out, {d, k}); },
+                                  1 << 20) && written;
         }
         left -= n;
     }
@@ -156,12 +95,6 @@ bool is_hex(const std::string& s, std::size_t n) {
 }
 
 }  // namespace
-
-std::optional<std::string> sha256_file(const fs::path& path) {
-    auto d = digest_file(path);
-    if (!d) return std::nullopt;
-    return d->sha256;
-}
 
 // ---- Manifest --------------------------------------------------------------------
 
@@ -189,23 +122,20 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, key, sidecar, backend, created_at, 
 
 std::string Manifest::to_text() const {
     json j = *this;
-    j["format"] = 1;
+    j["format"] = formats::kManifest;
     j["checksum"] = sha256_hex(j.dump());  // over everything else, as dumped (keys sorted)
     return j.dump(1) + "\n";
 }
 
-std::optional<Manifest> Manifest::parse(const std::string& text, std::string* why) {
-    auto bad = [&](const std::string& reason) -> std::optional<Manifest> {
-        if (why) *why = reason;
-        return std::nullopt;
-    };
+Manifest Manifest::parse(const std::string& text) {
+    auto bad = [](const std::string& reason) -> Manifest { throw Error(Error::Kind::failed, reason); };
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
     if (!j.contains("checksum") || !j["checksum"].is_string()) return bad("no checksum");
     const std::string checksum = j["checksum"];
     j.erase("checksum");
     if (sha256_hex(j.dump()) != checksum) return bad("checksum mismatch");
-    if (j.value("format", 0) != 1) return bad("unknown format");
+    if (j.value("format", 0) != formats::kManifest) return bad("unknown format");
     Manifest m;
     try {
         j.get_to(m);
@@ -298,15 +228,10 @@ void ArtifactCache::adopt_blob(Temp& t, const std::string& sha) const {
 void ArtifactCache::put_manifest(const Manifest& m) const {
     auto t = temp_file();
     const auto text = m.to_text();
-    for (std::size_t done = 0; done < text.size();) {
-        const ssize_t w = ::write(t.fd, text.data() + done, text.size() - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            const int e = errno;
-            discard(t);
-            throw std::system_error(e, std::generic_category(), "cannot write a manifest");
-        }
-        done += static_cast<std::size_t>(w);
+    if (!write_all(t.fd, text)) {
+        const int e = errno;
+        discard(t);
+        throw std::system_error(e, std::generic_category(), "cannot write a manifest");
     }
     ::fsync(t.fd);  // the manifest is what makes a hit: it must not outlive its content
     const auto target = dir_ / "ac" / (m.key + ".json");
@@ -324,19 +249,19 @@ void ArtifactCache::remove_entry(const std::string& key) const {
     fs::remove(dir_ / "ac" / (key + ".json"), ec);
 }
 
-std::optional<Manifest> ArtifactCache::lookup(const std::string& key, std::string* problem) const {
+std::optional<Manifest> ArtifactCache::lookup(const std::string& key) const {
     const auto file = dir_ / "ac" / (key + ".json");
     std::string text;
     if (!read_file(file, text)) return std::nullopt;
-    std::string why;
-    auto m = Manifest::parse(text, &why);
-    if (!m || m->key != key) {
-        if (problem) *problem = fmt::format("cache entry {} is damaged ({}); it was removed", file.string(),
-                                            m ? "key mismatch" : why);
-        remove_entry(key);
-        return std::nullopt;
+    std::string why = "key mismatch";
+    try {
+        auto m = Manifest::parse(text);
+        if (m.key == key) return m;
+    } catch (const Error& e) {
+        why = e.what();
     }
-    return m;
+    remove_entry(key);
+    throw Error(Error::Kind::failed, fmt::format("cache entry {} is damaged ({}); it was removed", file.string(), why));
 }
 
 Manifest ArtifactCache::store(Manifest m, const fs::path& output_dir) const {
@@ -365,15 +290,14 @@ Manifest ArtifactCache::store(Manifest m, const fs::path& output_dir) const {
     return m;
 }
 
-std::optional<std::string> ArtifactCache::restore(const Manifest& m, const fs::path& dest,
-                                                  const std::set<std::string>& just_verified) const {
+void ArtifactCache::restore(const Manifest& m, const fs::path& dest, const std::set<std::string>& just_verified) const {
     FileLock lock(dir_ / "lock", FileLock::Mode::shared);
     std::error_code ec;
-    auto fail = [&](std::string why, const std::string& bad_blob) -> std::optional<std::string> {
+    auto fail = [&](const std::string& why, const std::string& bad_blob) {
         fs::remove_all(dest, ec);
         remove_entry(m.key);
         if (!bad_blob.empty()) fs::remove(blob_path(bad_blob), ec);  // no other entry may use it either
-        return why;
+        throw Error(Error::Kind::failed, why);
     };
     fs::create_directories(dest);
     for (const auto& f : m.files) {
@@ -381,25 +305,24 @@ std::optional<std::string> ArtifactCache::restore(const Manifest& m, const fs::p
         fs::create_directories(target.parent_path(), ec);
         if (!f.link.empty()) {
             fs::create_symlink(f.link, target, ec);
-            if (ec) return fail(fmt::format("cannot create the link {}: {}", target.string(), ec.message()), "");
+            if (ec) fail(fmt::format("cannot create the link {}: {}", target.string(), ec.message()), "");
             continue;
         }
         Fd in(::open(blob_path(f.sha256).c_str(), O_RDONLY | O_CLOEXEC));
-        if (!in) return fail(fmt::format("its file {} is missing from the cache", f.path), "");
+        if (!in) fail(fmt::format("its file {} is missing from the cache", f.path), "");
         Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f.executable ? 0755 : 0644));
         if (!out || !copy_contents(in.get(), out.get()))
-            return fail(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)), "");
+            fail(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)), "");
         out = Fd();
         if (just_verified.count(f.sha256)) continue;
         // The copy is what gets installed, so the copy is what is checked.
         std::error_code size_ec;
         const auto h = fs::file_size(target, size_ec) == f.size ? hash_file(target) : std::nullopt;
         if (!h || h->hex() != f.xxh3)
-            return fail(fmt::format("its file {} does not match its checksum (damaged cache entry; removed)", f.path),
+            fail(fmt::format("its file {} does not match its checksum (damaged cache entry; removed)", f.path),
                         f.sha256);
     }
     ::utimensat(AT_FDCWD, (dir_ / "ac" / (m.key + ".json")).c_str(), nullptr, 0);  // last used: now
-    return std::nullopt;
 }
 
 namespace {
@@ -417,7 +340,10 @@ std::vector<EntryInfo> list_entries(const fs::path& ac, bool remove_damaged) {
         if (name.size() < 6 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
         std::string text;
         EntryInfo info{name.substr(0, name.size() - 5), e.last_write_time(ec), std::nullopt};
-        if (read_file(e.path(), text)) info.manifest = Manifest::parse(text, nullptr);
+        try {
+            if (read_file(e.path(), text)) info.manifest = Manifest::parse(text);
+        } catch (const Error&) {  // damaged: not an entry
+        }
         if (!info.manifest) {
             if (remove_damaged) fs::remove(e.path(), ec);
             continue;

@@ -25,25 +25,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/sha256.hpp"
+
 namespace freezer {
-
-// SHA-256 of bytes and files (OpenSSL), lower-case hex.
-std::string sha256_hex(std::string_view bytes);
-std::optional<std::string> sha256_file(const std::filesystem::path& path);
-
-// Incremental SHA-256, for downloads hashed as they arrive.
-class Sha256 {
-public:
-    Sha256();
-    ~Sha256();
-    Sha256(const Sha256&) = delete;
-    Sha256& operator=(const Sha256&) = delete;
-    void update(const void* data, std::size_t size);
-    std::string hex();  // once
-
-private:
-    void* ctx_;
-};
 
 struct CachedFile {
     std::string path;     // relative to the output folder, '/'-separated
@@ -70,9 +54,10 @@ struct Manifest {
     nlohmann::json toolchain = nlohmann::json::object();
 
     // Serialised with a "checksum" over everything else; parse() rejects a manifest
-    // whose checksum does not match (a flipped byte that still parses).
+    // whose checksum does not match (a flipped byte that still parses), throwing an
+    // Error that says why.
     std::string to_text() const;
-    static std::optional<Manifest> parse(const std::string& text, std::string* why);
+    static Manifest parse(const std::string& text);
 };
 
 // Every file of an output folder, hashed; throws std::runtime_error when one cannot be read.
@@ -108,15 +93,15 @@ public:
     std::uint64_t max_size() const { return max_size_; }
 
     // The manifest stored under `key`; nullopt on a miss. A manifest that cannot be
-    // read or fails its checksum is removed and reported in `problem`.
-    std::optional<Manifest> lookup(const std::string& key, std::string* problem = nullptr) const;
+    // read or fails its checksum is removed, and an Error says so.
+    std::optional<Manifest> lookup(const std::string& key) const;
 
     // Materialises the entry's files into `dest` (created; must not exist) by reflink,
     // else copy, and checks each against the manifest. On failure the entry is removed,
-    // `dest` is removed, and the reason returned. Blobs in `just_verified` (fetched and
+    // `dest` is removed, and an Error says why. Blobs in `just_verified` (fetched and
     // checked against their sha256 a moment ago) are copied without a second check.
-    std::optional<std::string> restore(const Manifest& m, const std::filesystem::path& dest,
-                                       const std::set<std::string>& just_verified = {}) const;
+    void restore(const Manifest& m, const std::filesystem::path& dest,
+                 const std::set<std::string>& just_verified = {}) const;
 
     // Stores the files of `output_dir` under m.key (m.files is filled in). Blobs
     // already present are not written again. Returns the stored manifest.

@@ -12,6 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "util/fd.hpp"
+
+#include "util/formats.hpp"
+
 namespace freezer {
 namespace fs = std::filesystem;
 
@@ -27,7 +31,7 @@ RemoteCache::RemoteCache(config::RemoteCache settings) : settings_(std::move(set
     }
 }
 
-std::string RemoteCache::ac_name(const std::string& key) { return sha256_hex("freezer-ac-1:" + key); }
+std::string RemoteCache::ac_name(const std::string& key) { return sha256_hex(formats::kRemoteAcDomain + key); }
 
 HttpResponse RemoteCache::send(HttpRequest rq, const std::string& what) {
     rq.timeout = settings_.timeout;
@@ -56,12 +60,14 @@ std::optional<Manifest> RemoteCache::get_manifest(const std::string& key) {
     if (rs.status == 404) return std::nullopt;
     if (rs.status != 200) throw RemoteError(fmt::format("GET ac/{}: HTTP {}", key, rs.status));
     bytes_down_ += rs.body.size();
-    std::string why;
-    auto m = Manifest::parse(rs.body, &why);
-    if (!m || m->key != key)
-        throw RemoteError(fmt::format("the manifest for {} on the server is not valid ({}); ignored", key,
-                                      m ? "key mismatch" : why));
-    return m;
+    std::string why = "key mismatch";
+    try {
+        auto m = Manifest::parse(rs.body);
+        if (m.key == key) return m;
+    } catch (const Error& e) {
+        why = e.what();
+    }
+    throw RemoteError(fmt::format("the manifest for {} on the server is not valid ({}); ignored", key, why));
 }
 
 namespace {
@@ -127,14 +133,9 @@ void RemoteCache::fetch_blob(const CachedFile& file, const ArtifactCache& local)
     rq.on_data = [&](const char* data, std::size_t size) {
         // Never more than the manifest says: a server that sends more is not trusted.
         if (got + size > file.size) return false;
-        for (std::size_t done = 0; done < size;) {
-            const ssize_t w = ::write(temp.fd, data + done, size - done);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) {
-                write_failed = true;
-                return false;
-            }
-            done += static_cast<std::size_t>(w);
+        if (!write_all(temp.fd, {data, size})) {
+            write_failed = true;
+            return false;
         }
         sha.push(data, size);
         got += size;

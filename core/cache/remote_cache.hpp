@@ -22,11 +22,10 @@
 #include "cache/artifact_cache.hpp"
 #include "util/http_client.hpp"
 
+#include "util/error.hpp"
+
 namespace freezer {
 
-struct RemoteError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 class RemoteCache {
 public:

@@ -1,5 +1,7 @@
 #include "inputs/cache_key.hpp"
 
+#include "util/formats.hpp"
+
 namespace freezer {
 using nlohmann::json;
 
@@ -79,7 +81,7 @@ KeyParts make_key(const std::vector<HashedInput>& inputs, const json& config,
     k.config = hash_bytes(config.dump());
     k.toolchain = hash_bytes(toolchain.dump());
     Hasher h;
-    h.field("freezer-key/1").field(k.inputs).field(k.config).field(k.toolchain);
+    h.field(formats::kKeyDomain).field(k.inputs).field(k.config).field(k.toolchain);
     k.key = h.digest();
     return k;
 }

@@ -3,9 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <new>
+
+#include "util/fd.hpp"
 
 namespace freezer {
 
@@ -40,32 +41,20 @@ Hash128 hash_bytes(std::string_view bytes) {
 }
 
 std::optional<Hash128> hash_file(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    XXH3_state_t* st = XXH3_createState();
-    if (!st) {
-        ::close(fd);
-        throw std::bad_alloc();
-    }
-    XXH3_128bits_reset(st);
-    static thread_local std::array<char, 1 << 16> buf;
-    bool ok = true;
-    for (;;) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            ok = false;
-            break;
-        }
-        XXH3_128bits_update(st, buf.data(), static_cast<std::size_t>(n));
-    }
-    const auto h = from_xxh(XXH3_128bits_digest(st));
-    XXH3_freeState(st);
-    ::close(fd);
-    if (!ok) return std::nullopt;
-    return h;
+    const Fd fd = open_fd(path, O_RDONLY);
+    if (!fd) return std::nullopt;
+    Xxh3Stream h;
+    if (!for_each_chunk(fd.get(), [&](const char* d, std::size_t n) { h.update(d, n); })) return std::nullopt;
+    return h.digest();
 }
+
+Xxh3Stream::Xxh3Stream() : state_(XXH3_createState()) {
+    if (!state_) throw std::bad_alloc();
+    XXH3_128bits_reset(state_);
+}
+Xxh3Stream::~Xxh3Stream() { XXH3_freeState(state_); }
+void Xxh3Stream::update(const void* data, std::size_t size) { XXH3_128bits_update(state_, data, size); }
+Hash128 Xxh3Stream::digest() const { return from_xxh(XXH3_128bits_digest(state_)); }
 
 Hasher::Hasher() : state_(XXH3_createState()) {
     if (!state_) throw std::bad_alloc();

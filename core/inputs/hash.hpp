@@ -23,7 +23,22 @@ Hash128 hash_bytes(std::string_view bytes);
 // Hashes a file's content; nullopt (and errno kept) when it cannot be read.
 std::optional<Hash128> hash_file(const std::filesystem::path& path);
 
-// Streaming XXH3-128. Fields are written length-prefixed so that ("ab","c") and
+// Streaming XXH3-128 of raw bytes: the one reader behind hash_file, staging and the
+// artifact cache's integrity check.
+class Xxh3Stream {
+public:
+    Xxh3Stream();
+    ~Xxh3Stream();
+    Xxh3Stream(const Xxh3Stream&) = delete;
+    Xxh3Stream& operator=(const Xxh3Stream&) = delete;
+    void update(const void* data, std::size_t size);
+    Hash128 digest() const;
+
+private:
+    XXH3_state_t* state_;
+};
+
+// Streaming XXH3-128 of fields. Fields are written length-prefixed so that ("ab","c") and
 // ("a","bc") never collide.
 class Hasher {
 public:

@@ -4,11 +4,14 @@
 
 #include "util/atomic_file.hpp"
 
+#include "util/formats.hpp"
+
 namespace freezer {
 
 namespace {
 
-constexpr char kMagic[8] = {'F', 'R', 'Z', 'S', 'T', 'A', 'T', '1'};
+// The magic is the format's name and version, without its terminating NUL.
+constexpr const char (&kMagic)[9] = formats::kStatCacheMagic;
 
 template <class T>
 void put(std::string& out, T v) {
@@ -29,17 +32,16 @@ struct Cursor {
 
 }  // namespace
 
-StatCache::StatCache(std::filesystem::path file, std::string* warning)
+StatCache::StatCache(std::filesystem::path file)
     : file_(std::move(file)), scan_start_ns_(file_clock_now_ns()) {
     std::string data;
     if (!read_file(file_, data)) return;
     auto corrupt = [&](const char* why) {
         entries_.clear();
         dirty_ = true;
-        if (warning) *warning = std::string("stat cache ") + file_.string() + " " + why +
-                                "; inputs will be re-hashed";
+        warning_ = std::string("stat cache ") + file_.string() + " " + why + "; inputs will be re-hashed";
     };
-    if (data.size() < sizeof kMagic + 24 || std::memcmp(data.data(), kMagic, 8) != 0)
+    if (data.size() < 8 + 24 || std::memcmp(data.data(), kMagic, 8) != 0)
         { corrupt("has an unknown format"); return; }
     std::uint64_t checksum;
     std::memcpy(&checksum, data.data() + data.size() - 8, 8);
@@ -104,7 +106,7 @@ void StatCache::save(bool drop_unused) {
     if (!dirty_) return;
     std::string out;
     out.reserve(64 + entries_.size() * 96);
-    out.append(kMagic, sizeof kMagic);
+    out.append(kMagic, 8);
     put(out, static_cast<std::uint64_t>(scan_start_ns_));
     put(out, static_cast<std::uint64_t>(entries_.size()));
     for (const auto& [key, e] : entries_) {

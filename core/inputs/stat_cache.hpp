@@ -27,8 +27,9 @@ namespace freezer {
 
 class StatCache {
 public:
-    // Loads `file` if it exists; `warning` is set when it was corrupt.
-    explicit StatCache(std::filesystem::path file, std::string* warning = nullptr);
+    // Loads `file` if it exists; warning() says so when it was corrupt (and dropped).
+    explicit StatCache(std::filesystem::path file);
+    const std::string& warning() const { return warning_; }
 
     // The content hash of `abs_path`, whose stat is `st`; reads the file only when the
     // cache cannot vouch for it. `key` is the name the entry is stored under.
@@ -56,6 +57,7 @@ private:
     std::int64_t trusted_before_ns_ = 0;  // scan start of the run that wrote the file
     std::int64_t scan_start_ns_;          // this run's
     bool dirty_ = false;
+    std::string warning_;
     std::size_t files_read_ = 0;
 };
 

@@ -10,6 +10,8 @@
 #include <boost/dll/shared_library.hpp>
 #include <freezer/backend.hpp>
 
+#include "util/error.hpp"
+
 namespace freezer {
 
 // A loaded plugin. The library is declared first so it is destroyed last: it stays
@@ -72,15 +74,12 @@ private:
     std::vector<std::filesystem::path> shadowed_;
 };
 
-// Unwraps a plugin call: the value, or throws BackendError naming the plugin.
-struct BackendError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+// Unwraps a plugin call: the value, or throws an Error (internal) naming the plugin.
 
 template <class T>
 T unwrap(const LoadedBackend& b, const char* what, sdk::Result<T> r) {
     if (auto* f = std::get_if<sdk::Failure>(&r))
-        throw BackendError("backend '" + b.name() + "' (" + b.file().string() + ") failed in " +
+        throw Error(Error::Kind::internal, "backend '" + b.name() + "' (" + b.file().string() + ") failed in " +
                            what + ": " + f->message);
     return std::get<T>(std::move(r));
 }

@@ -10,6 +10,8 @@
 #include "util/file_stat.hpp"
 #include "process/process.hpp"
 
+#include "util/formats.hpp"
+
 namespace freezer {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -63,10 +65,10 @@ Toolchain::Toolchain(fs::path cache_file) : file_(std::move(cache_file)) {
     std::string text;
     if (!file_.empty() && read_file(file_, text)) {
         cache_ = json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (cache_.is_discarded() || !cache_.is_object() || cache_.value("format", 0) != 1)
+        if (cache_.is_discarded() || !cache_.is_object() || cache_.value("format", 0) != formats::kProbes)
             cache_ = json();
     }
-    if (!cache_.is_object()) cache_ = json{{"format", 1}, {"probes", json::object()}};
+    if (!cache_.is_object()) cache_ = json{{"format", formats::kProbes}, {"probes", json::object()}};
 }
 
 Toolchain::~Toolchain() = default;
@@ -101,7 +103,7 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
                    .lexically_normal()
                    .string();
         if (::access(path.c_str(), X_OK) != 0)
-            throw ToolError(fmt::format(
+            throw SetupError(fmt::format(
                 "interpreter '{}' not found{}; create it (python3 -m venv .venv && "
                 ".venv/bin/pip install -r requirements.txt) or set 'python:' in freezer.yaml",
                 path, configured.empty() ? "" : " (freezer.yaml 'python:')"));
@@ -109,7 +111,7 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
         const char* p = std::getenv("PATH");
         auto found = find_program(wanted, p ? p : "");
         if (!found)
-            throw ToolError(fmt::format(
+            throw SetupError(fmt::format(
                 "interpreter '{}' not found on PATH; install Python ('apt-get install python3 "
                 "python3-venv') or set 'python:' in freezer.yaml",
                 wanted));
@@ -131,7 +133,7 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
     spec.timeout = std::chrono::seconds(60);
     const auto r = run_process(spec);
     if (!r.ok())
-        throw ToolError(fmt::format("interpreter '{}' does not run: {}{}", path, r.describe(),
+        throw SetupError(fmt::format("interpreter '{}' does not run: {}{}", path, r.describe(),
                                     r.err.empty() ? "" : "\n" + r.err));
     const auto nl = r.out.find('\n');
     Interpreter interp{path, r.out.substr(0, nl),

@@ -18,6 +18,8 @@
 
 #include "plugins/plugin_host.hpp"
 
+#include "util/error.hpp"
+
 namespace freezer {
 
 struct Interpreter {
@@ -33,7 +35,7 @@ public:
     ~Toolchain();
 
     // Resolves freezer.yaml's `python:` (a path relative to the project, or a command on
-    // PATH; default python3) and probes it. Throws ToolError when it cannot be used.
+    // PATH; default python3) and probes it. Throws SetupError when it cannot be used.
     const Interpreter& interpreter(const std::string& configured,
                                    const std::filesystem::path& project_dir);
     // The backend's tool facts for `python`; cached.
@@ -55,9 +57,6 @@ private:
     std::optional<std::string> triple_;
 };
 
-struct ToolError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 // The platform triple of this machine, as Rust spells it (x86_64-unknown-linux-gnu).
 std::string host_triple();

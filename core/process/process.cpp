@@ -21,31 +21,21 @@
 
 extern char** environ;
 
+#include "util/fd.hpp"
+#include "util/interrupt.hpp"
+
 namespace freezer {
 
 namespace {
-
-std::atomic<int> g_interrupts{0};
-
-void on_interrupt(int) {
-    if (g_interrupts.fetch_add(1) >= 1) _exit(130);
-}
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 using Clock = std::chrono::steady_clock;
 
+// Reads what a non-blocking pipe holds now.
 void drain(int fd, std::string& into) {
     char buf[8192];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            into.append(buf, static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        break;
-    }
+    for (ssize_t n; (n = read_some(fd, buf, sizeof buf)) > 0;) into.append(buf, static_cast<std::size_t>(n));
 }
 
 // Reaps every exited member of group `pgid` that is our child (or was re-parented to
@@ -83,17 +73,6 @@ std::vector<int> live_members(int pgid) {
 
 }  // namespace
 
-void install_interrupt_handler() {
-    struct sigaction sa{};
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-}
-
-bool interrupt_requested() { return g_interrupts.load() > 0; }
-void request_interrupt() { g_interrupts.fetch_add(1); }
 
 std::optional<std::string> find_program(const std::string& name, const std::string& path_env) {
     if (name.find('/') != std::string::npos)

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/interrupt.hpp"
+
 namespace freezer {
 
 struct ProcessSpec {
@@ -86,12 +88,6 @@ std::vector<std::string> environment_with(
     const std::vector<std::pair<std::string, std::string>>& set,
     const std::vector<std::string>& unset = {});
 
-// Ctrl-C handling: the first SIGINT/SIGTERM sets a flag that every running step sees
-// (and kills its process group); a second one exits at once with 130. Also makes
-// freezer a child subreaper.
-void install_interrupt_handler();
-bool interrupt_requested();
-void request_interrupt();  // for tests
 
 // The first executable named `name` on PATH (or `name` itself when it has a '/').
 std::optional<std::string> find_program(const std::string& name, const std::string& path_env);

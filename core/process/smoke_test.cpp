@@ -147,7 +147,7 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
             return fail(o, fmt::format("it {} before answering GET {}", r.describe(), url), r);
         }
         if (interrupt_requested()) return fail(o, "interrupted", child.finish(milliseconds(1000)));
-        status = http_get_status(url, milliseconds(2000));
+        status = http_get_status(url, milliseconds(2000)).status;
         if (status == http.expect_status) break;
         if (Clock::now() - start > http.startup_timeout) {
             auto& r = child.finish(milliseconds(1000));

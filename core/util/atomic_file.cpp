@@ -16,35 +16,29 @@ namespace {
 }
 }  // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)) {
+AtomicFile::AtomicFile(std::filesystem::path target, mode_t mode, Durability durability)
+    : target_(std::move(target)), mode_(mode), durability_(durability) {
     std::error_code ec;
     std::filesystem::create_directories(target_.parent_path(), ec);
     std::string tmpl = target_.string() + ".tmp.XXXXXX";
-    fd_ = ::mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd_ < 0) fail("cannot create a temp file beside", target_);
+    fd_ = Fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+    if (!fd_) fail("cannot create a temp file beside", target_);
     temp_ = tmpl;
 }
 
 AtomicFile::~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
+    fd_.reset();
     if (!temp_.empty()) ::unlink(temp_.c_str());
 }
 
 void AtomicFile::write(std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("cannot write", temp_);
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
+    if (!write_all(fd_.get(), bytes)) fail("cannot write", temp_);
 }
 
 void AtomicFile::commit() {
-    if (::fchmod(fd_, 0644) != 0 || ::fsync(fd_) != 0) fail("cannot sync", temp_);
-    ::close(fd_);
-    fd_ = -1;
+    if (::fchmod(fd_.get(), mode_) != 0) fail("cannot set the mode of", temp_);
+    if (durability_ == Durability::fsync && ::fsync(fd_.get()) != 0) fail("cannot sync", temp_);
+    fd_.reset();
     if (::rename(temp_.c_str(), target_.c_str()) != 0) fail("cannot rename into", target_);
     temp_.clear();
 }
@@ -56,22 +50,10 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 }
 
 bool read_file(const std::filesystem::path& path, std::string& out) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    const Fd fd = open_fd(path, O_RDONLY);
+    if (!fd) return false;
     out.clear();
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            ::close(fd);
-            return false;
-        }
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return true;
+    return for_each_chunk(fd.get(), [&](const char* d, std::size_t n) { out.append(d, n); });
 }
 
 }  // namespace freezer

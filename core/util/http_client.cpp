@@ -89,28 +89,31 @@ size_t on_upload(char* buffer, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-long http_get_status(const std::string& url, std::chrono::milliseconds timeout, std::string* error) {
+HttpResponse http_get_status(const std::string& url, std::chrono::milliseconds timeout) {
+    HttpResponse rs;
     const auto& c = curl();
     if (!c.problem.empty()) {
-        if (error) *error = c.problem;
-        return -1;
+        rs.error = c.problem;
+        return rs;
     }
     CURL* h = c.easy_init();
-    if (!h) return -1;
+    if (!h) {
+        rs.error = "curl_easy_init failed";
+        return rs;
+    }
     c.easy_setopt(h, CURLOPT_URL, url.c_str());
     c.easy_setopt(h, CURLOPT_NOPROXY, "*");
     c.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::min(500L, static_cast<long>(timeout.count())));
     c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     c.easy_setopt(h, CURLOPT_WRITEFUNCTION, &discard);
-    long status = -1;
     const CURLcode rc = c.easy_perform(h);
     if (rc == CURLE_OK)
-        c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    else if (error)
-        *error = c.easy_strerror(rc);
+        c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs.status);
+    else
+        rs.error = c.easy_strerror(rc);
     c.easy_cleanup(h);
-    return status;
+    return rs;
 }
 
 HttpResponse http_request(const HttpRequest& rq) {

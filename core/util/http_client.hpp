@@ -34,7 +34,7 @@ struct HttpResponse {
 
 HttpResponse http_request(const HttpRequest& request);
 
-// The HTTP status of GET `url`, -1 when nothing answered; `error` says why.
-long http_get_status(const std::string& url, std::chrono::milliseconds timeout, std::string* error = nullptr);
+// GET `url`, the body thrown away: the status, or -1 and the error when nothing answered.
+HttpResponse http_get_status(const std::string& url, std::chrono::milliseconds timeout);
 
 }  // namespace freezer

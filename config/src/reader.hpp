@@ -1,0 +1,42 @@
+// Reads YAML nodes into values, reporting every problem as a Diagnostic with the
+// node's file:line:column and key path. Internal to freezer_config.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <freezer/config.hpp>
+#include <yaml-cpp/yaml.h>
+
+namespace freezer::config::detail {
+
+std::string join_path(const std::string& parent, const std::string& key);
+
+class Reader {
+public:
+    Reader(std::string file, std::vector<Diagnostic>& out) : file_(std::move(file)), out_(out) {}
+
+    Location loc(const YAML::Node& n) const;
+    void error(const Location& where, const std::string& path, std::string message);
+    void warning(const Location& where, const std::string& path, std::string message);
+    const std::string& file() const { return file_; }
+
+    // Checks `node` is a map, reports unknown and duplicate keys (every key is known
+    // when `known` is empty). False if not a map.
+    bool map(const YAML::Node& node, const std::string& path, const std::vector<std::string>& known);
+
+    std::optional<std::string> string(const YAML::Node& n, const std::string& path);
+    std::optional<std::string> nonempty_string(const YAML::Node& n, const std::string& path);
+    std::optional<int> integer(const YAML::Node& n, const std::string& path, int lo, int hi);
+    std::optional<std::chrono::milliseconds> duration(const YAML::Node& n, const std::string& path);
+    std::optional<std::vector<std::string>> strings(const YAML::Node& n, const std::string& path);
+    // Any node, kept as it is for a backend plugin to validate.
+    sdk::Option option(const YAML::Node& n, const std::string& path);
+
+private:
+    std::string file_;
+    std::vector<Diagnostic>& out_;
+};
+
+}  // namespace freezer::config::detail

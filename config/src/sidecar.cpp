@@ -1,0 +1,264 @@
+// defaults: and sidecars.<name>: what a sidecar is built from, how, and how it is
+// smoke-tested. Paths are checked against the file system here; a backend's own
+// options are only collected (its plugin validates them, see project_check).
+#include "sidecar.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <freezer/config_keys.hpp>
+
+namespace freezer::config::detail {
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kDefaultInclude = {
+    "**/*.py", "**/*.spec", "pyproject.toml", "uv.lock", "poetry.lock", "requirements*.txt"};
+const std::vector<std::string> kDefaultExclude = {"build/**",  "dist/**", "**/__pycache__/**",
+                                                  ".venv/**",  ".git/**", ".freezer/**"};
+
+bool is_relative_inside(const std::string& p) {
+    if (p.empty() || p[0] == '/') return false;
+    for (const auto& part : fs::path(p))
+        if (part == "..") return false;
+    return true;
+}
+
+void read_mode(Reader& r, const YAML::Node& v, const std::string& p, Shared& s) {
+    s.mode_where = r.loc(v);
+    if (auto m = r.string(v, p)) {
+        if (*m == "onefile" || *m == "onedir")
+            s.mode = *m;
+        else
+            r.error(r.loc(v), p, fmt::format("'{}' is not a mode: use onefile or onedir", *m));
+    }
+}
+
+void read_env(Reader& r, const YAML::Node& v, const std::string& p, Shared& s) {
+    if (!r.map(v, p, {})) return;
+    std::vector<std::pair<std::string, std::string>> env;
+    for (const auto& e : v)
+        if (auto val = r.string(e.second, join_path(p, e.first.Scalar()))) env.emplace_back(e.first.Scalar(), *val);
+    std::sort(env.begin(), env.end());
+    s.env = std::move(env);
+}
+
+void read_run_smoke(Reader& r, const YAML::Node& node, const std::string& path, Smoke& smoke) {
+    RunSmoke run;
+    if (node["run"])
+        if (auto a = r.strings(node["run"], path + ".run")) run.args = *a;
+    if (node["expect_exit"])
+        if (auto e = r.integer(node["expect_exit"], path + ".expect_exit", 0, 255)) run.expect_exit = *e;
+    if (node["expect_stdout"])
+        if (auto s = r.string(node["expect_stdout"], path + ".expect_stdout")) run.expect_stdout = *s;
+    if (node["expect_stderr"])
+        if (auto s = r.string(node["expect_stderr"], path + ".expect_stderr")) run.expect_stderr = *s;
+    if (node["timeout"])
+        if (auto d = r.duration(node["timeout"], path + ".timeout")) run.timeout = *d;
+    smoke.run = std::move(run);
+}
+
+void read_http_smoke(Reader& r, const YAML::Node& http, const std::string& p, Smoke& smoke) {
+    if (!r.map(http, p, keys_of("sidecars.*.smoke.http"))) return;
+    HttpSmoke h;
+    if (http["args"])
+        if (auto a = r.strings(http["args"], p + ".args")) h.args = *a;
+    if (http["path"])
+        if (auto s = r.nonempty_string(http["path"], p + ".path")) {
+            if ((*s)[0] != '/') r.error(r.loc(http["path"]), p + ".path", "must start with '/'");
+            h.path = *s;
+        }
+    if (http["expect_status"])
+        if (auto s = r.integer(http["expect_status"], p + ".expect_status", 100, 599)) h.expect_status = *s;
+    if (http["startup_timeout"])
+        if (auto d = r.duration(http["startup_timeout"], p + ".startup_timeout")) h.startup_timeout = *d;
+    if (http["grace"])
+        if (auto d = r.duration(http["grace"], p + ".grace")) h.grace = *d;
+    smoke.http = std::move(h);
+}
+
+void read_smoke(Reader& r, const YAML::Node& node, const std::string& path, Smoke& smoke) {
+    smoke.where = r.loc(node);
+    if (!r.map(node, path, keys_of("sidecars.*.smoke"))) return;
+    if (node["run"] || node["expect_exit"] || node["expect_stdout"] || node["expect_stderr"] || node["timeout"])
+        read_run_smoke(r, node, path, smoke);
+    if (const auto http = node["http"]) read_http_smoke(r, http, path + ".http", smoke);
+}
+
+// Each setting from the sidecar, else from defaults:, else freezer's default.
+void merge_shared(Reader& r, const Project& project, const Shared& defaults, const Shared& own,
+                  const std::string& path, Sidecar& sc) {
+    sc.backend = own.backend.value_or(defaults.backend.value_or("pyinstaller"));
+    sc.backend_where = own.backend ? own.backend_where : defaults.backend_where;
+    if (!own.backend && !defaults.backend) sc.backend_where = sc.where;
+    sc.mode = own.mode.value_or(defaults.mode.value_or("onefile"));
+    if (project.tauri_dir && sc.mode == "onedir")
+        r.error(own.mode ? own.mode_where : defaults.mode_where, path + ".mode",
+                "output.tauri installs one file per sidecar, so this sidecar must be 'mode: onefile' "
+                "(or build it outside Tauri without output.tauri)");
+    sc.inputs.include = own.include.value_or(defaults.include.value_or(kDefaultInclude));
+    sc.inputs.exclude = own.exclude.value_or(defaults.exclude.value_or(kDefaultExclude));
+    sc.inputs.where = own.include || own.exclude ? own.inputs_where : defaults.inputs_where;
+    sc.hidden_imports = own.hidden_imports.value_or(defaults.hidden_imports.value_or(std::vector<std::string>{}));
+    sc.exclude_modules = own.exclude_modules.value_or(defaults.exclude_modules.value_or(std::vector<std::string>{}));
+    sc.env = own.env.value_or(defaults.env.value_or(decltype(sc.env){}));
+    sc.backends = defaults.backends;
+    for (auto& [b, opts] : own.backends) sc.backends[b] = opts;
+}
+
+// sidecars.<name>.root; true when the folder exists.
+bool read_root(Reader& r, const YAML::Node& node, const std::string& path, const fs::path& project_dir,
+               Sidecar& sc) {
+    if (const auto root = node["root"]) {
+        sc.root_where = r.loc(root);
+        if (auto s = r.nonempty_string(root, path + ".root")) {
+            if (!is_relative_inside(*s))
+                r.error(sc.root_where, path + ".root",
+                        "must be a relative path inside the project (no '..', not absolute)");
+            sc.root = *s;
+        }
+    } else {
+        sc.root_where = sc.where;
+    }
+    const fs::path root_dir = project_dir / sc.root;
+    std::error_code ec;
+    const bool root_ok = fs::is_directory(root_dir, ec);
+    if (node["root"] && !root_ok)
+        r.error(sc.root_where, path + ".root", fmt::format("folder '{}' does not exist", root_dir.string()));
+    return root_ok;
+}
+
+void read_module(Reader& r, const YAML::Node& module, const std::string& path, const fs::path& root_dir,
+                 bool root_ok, Sidecar& sc) {
+    sc.entry_where = r.loc(module);
+    auto s = r.nonempty_string(module, path + ".module");
+    if (!s) return;
+    sc.module = *s;
+    // A module must be importable from the root: a/b.py or a/b/__init__.py.
+    std::string rel = *s;
+    std::replace(rel.begin(), rel.end(), '.', '/');
+    std::error_code ec;
+    if (root_ok && !fs::is_regular_file(root_dir / (rel + ".py"), ec) &&
+        !fs::is_regular_file(root_dir / rel / "__init__.py", ec))
+        r.error(sc.entry_where, path + ".module",
+                fmt::format("module '{}' not found under '{}' (looked for {}.py and {}/__init__.py)", *s,
+                            root_dir.string(), rel, rel));
+}
+
+void read_entry(Reader& r, const YAML::Node& node, const std::string& path, const fs::path& root_dir,
+                bool root_ok, Sidecar& sc) {
+    const auto entry = node["entry"];
+    const auto module = node["module"];
+    if (entry && module) {
+        r.error(r.loc(module), path + ".module", "give either 'entry' or 'module', not both");
+    } else if (entry) {
+        sc.entry_where = r.loc(entry);
+        if (auto s = r.nonempty_string(entry, path + ".entry")) {
+            sc.entry = *s;
+            std::error_code ec;
+            if (!is_relative_inside(*s))
+                r.error(sc.entry_where, path + ".entry", "must be a path relative to the sidecar's root");
+            else if (root_ok && !fs::is_regular_file(root_dir / *s, ec))
+                r.error(sc.entry_where, path + ".entry",
+                        fmt::format("entry file '{}' does not exist", (root_dir / *s).string()));
+        }
+    } else if (module) {
+        read_module(r, module, path, root_dir, root_ok, sc);
+    } else {
+        r.error(sc.where, path, "missing 'entry' (a script) or 'module' (a dotted module name)");
+    }
+}
+
+// One item of sidecars.<name>.data; nothing when it has an error.
+std::optional<DataEntry> read_data_entry(Reader& r, const YAML::Node& d, const std::string& p,
+                                         const fs::path& root_dir, bool root_ok) {
+    if (!r.map(d, p, keys_of("sidecars.*.data[]"))) return std::nullopt;
+    DataEntry de;
+    de.where = r.loc(d);
+    if (!d["src"]) {
+        r.error(de.where, p, "missing 'src'");
+        return std::nullopt;
+    }
+    auto src = r.nonempty_string(d["src"], p + ".src");
+    auto dest = d["dest"] ? r.nonempty_string(d["dest"], p + ".dest") : std::optional<std::string>(".");
+    if (!src || !dest) return std::nullopt;
+    if (!is_relative_inside(*src)) {
+        r.error(r.loc(d["src"]), p + ".src", "must be relative to the sidecar's root");
+        return std::nullopt;
+    }
+    std::error_code ec;
+    if (root_ok && !fs::exists(root_dir / *src, ec))
+        r.error(r.loc(d["src"]), p + ".src", fmt::format("'{}' does not exist", (root_dir / *src).string()));
+    de.src = *src;
+    de.dest = *dest;
+    return de;
+}
+
+void read_data(Reader& r, const YAML::Node& data, const std::string& path, const fs::path& root_dir,
+               bool root_ok, Sidecar& sc) {
+    if (!data.IsSequence()) {
+        r.error(r.loc(data), path + ".data", "expected a list of {src, dest}");
+        return;
+    }
+    for (std::size_t i = 0; i < data.size(); ++i)
+        if (auto de = read_data_entry(r, data[i], fmt::format("{}.data[{}]", path, i), root_dir, root_ok))
+            sc.data.push_back(std::move(*de));
+}
+
+}  // namespace
+
+void read_shared(Reader& r, const YAML::Node& node, const std::string& path, std::string_view section, Shared& s) {
+    for (const auto& kv : node) {
+        const auto key = kv.first.Scalar();
+        const auto p = join_path(path, key);
+        const auto& v = kv.second;
+        if (key == "backend") {
+            s.backend = r.nonempty_string(v, p);
+            s.backend_where = r.loc(v);
+        } else if (key == "mode") {
+            read_mode(r, v, p, s);
+        } else if (key == "inputs") {
+            s.inputs_where = r.loc(v);
+            if (r.map(v, p, keys_of(fmt::format("{}.inputs", section)))) {
+                if (v["include"]) s.include = r.strings(v["include"], p + ".include");
+                if (v["exclude"]) s.exclude = r.strings(v["exclude"], p + ".exclude");
+            }
+        } else if (key == "hidden_imports") {
+            s.hidden_imports = r.strings(v, p);
+        } else if (key == "exclude_modules") {
+            s.exclude_modules = r.strings(v, p);
+        } else if (key == "env") {
+            read_env(r, v, p, s);
+        } else if (key == "backends") {
+            if (r.map(v, p, {}))
+                for (const auto& b : v)
+                    s.backends[b.first.Scalar()] = r.option(b.second, join_path(p, b.first.Scalar()));
+        }
+    }
+}
+
+void read_sidecar(Reader& r, const Project& project, const Shared& defaults, const std::string& name,
+                  const YAML::Node& key, const YAML::Node& node, Sidecar& sc) {
+    const auto path = "sidecars." + name;
+    sc.name = name;
+    sc.where = r.loc(key);
+    if (!valid_sidecar_name(name))
+        r.error(r.loc(key), path,
+                fmt::format("'{}' is not a valid sidecar name: use letters, digits, '.', '_' "
+                            "and '-', starting with a letter or digit",
+                            name));
+    if (!r.map(node, path, keys_of("sidecars.*"))) return;
+
+    Shared own;
+    read_shared(r, node, path, "sidecars.*", own);
+    merge_shared(r, project, defaults, own, path, sc);
+    const bool root_ok = read_root(r, node, path, project.dir, sc);
+    const fs::path root_dir = project.dir / sc.root;
+    read_entry(r, node, path, root_dir, root_ok, sc);
+    if (const auto data = node["data"]) read_data(r, data, path, root_dir, root_ok, sc);
+    if (const auto smoke = node["smoke"]) read_smoke(r, smoke, path + ".smoke", sc.smoke);
+}
+
+}  // namespace freezer::config::detail

@@ -1,0 +1,62 @@
+// What a build reports: the status of each sidecar, its phases while it runs, and the
+// Reporter that receives them. Plain data with no dependency on the rest of the core,
+// so reporters (the CLI, compare) include this and nothing else of the engine.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace freezer {
+
+enum class Status { built, skipped, failed, cancelled, restored };
+const char* to_string(Status s);
+
+// Where a sidecar is in its build, for progress displays.
+enum class Phase { queued, hashing, building, restoring, smoke, installing };
+const char* to_string(Phase p);
+
+// A smoke test's verdict as a result carries it (process/smoke_test.hpp runs it).
+struct SmokeReport {
+    bool ran = false;
+    bool passed = false;
+    std::string message;  // what the smoke test did, or why it failed
+};
+
+struct SidecarResult {
+    std::string name;
+    std::string backend;
+    Status status = Status::failed;
+    std::string key;      // hex, empty when it could not be computed
+    std::string reason;   // why it was built / skipped / why it failed
+    std::vector<std::string> changes;  // what changed since the last good build
+    std::string error;
+    std::chrono::milliseconds duration{0};  // the whole sidecar, hashing included
+    long peak_rss_kb = 0;                   // of the packager
+    std::chrono::milliseconds cpu{0};       // of the packager
+    std::filesystem::path artifact;         // installed executable
+    std::uint64_t size = 0;
+    std::filesystem::path log;
+    std::vector<std::string> log_tail;  // on failure
+    int cpu_tokens = 0;                 // granted by the scheduler
+    SmokeReport smoke;
+    std::filesystem::path tauri_copy;   // <output.tauri>/<name>-<triple>, when configured
+    // Figures the backend's plan asked to read off its log (Nuitka: ccache_hits), by
+    // name; reporters show them as they come, knowing no backend.
+    std::map<std::string, long long> metrics;
+};
+
+// Receives progress; called from build threads, so implementations synchronise.
+class Reporter {
+public:
+    virtual ~Reporter() = default;
+    virtual void warning(const std::string& message) = 0;
+    virtual void phase(const std::string& sidecar, const std::string& backend, Phase phase,
+                       const std::string& detail) = 0;
+    virtual void finished(const SidecarResult& result) = 0;
+};
+
+}  // namespace freezer

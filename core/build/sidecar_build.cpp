@@ -1,0 +1,222 @@
+#include "build/sidecar_build.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "build/build_log.hpp"
+#include "build/commit.hpp"
+#include "build/install.hpp"
+#include "build/stage.hpp"
+#include "build/step_runner.hpp"
+#include "process/process.hpp"
+#include "process/smoke_test.hpp"
+#include "util/error.hpp"
+
+namespace freezer {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::chrono::milliseconds since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+}
+
+std::string human_ms(std::chrono::milliseconds d) {
+    return d.count() < 1000 ? fmt::format("{}ms", d.count()) : fmt::format("{:.1f}s", d.count() / 1000.0);
+}
+
+// Runs the sidecar's smoke test on `executable` (when it has one) and records it. A
+// failure throws, so nothing after it (install, state) happens.
+void smoke_or_throw(BuildContext& ctx, const Evaluation& ev, const fs::path& executable, bool standalone,
+                    BuildLog& log, SidecarResult& r, const char* what) {
+    const auto& sc = *ev.sidecar;
+    if (!sc.smoke.run && !sc.smoke.http) return;
+    ctx.reporter.phase(sc.name, ev.backend_name(), Phase::smoke, "");
+    const auto o = run_smoke_test(sc.smoke, executable, {ctx.python(), standalone, {}});
+    r.smoke = {true, o.passed, o.message};
+    log.line(fmt::format("freezer: smoke test ({}) {}: {}", o.mode, o.passed ? "passed" : "FAILED", o.message));
+    for (const auto& line : o.output_tail) log.line("  | " + line);
+    if (interrupt_requested()) throw Error(Error::Kind::cancelled, "interrupted");
+    if (!o.passed) {
+        r.log_tail = o.output_tail;
+        throw Error(Error::Kind::failed, fmt::format("smoke test failed{}: {}; the previous output was kept", what, o.message));
+    }
+}
+
+// Warns about a file the backend names (a .spec) that differs from what git has.
+void warn_if_uncommitted(BuildContext& ctx, const config::Sidecar& sc, const LoadedBackend& backend) {
+    for (const auto& extra : unwrap(backend, "extra_inputs", backend.abi().extra_inputs(backend_options(sc, backend.name())))) {
+        if (!extra.warn_if_uncommitted) continue;
+        ProcessSpec git;
+        git.argv = {"git", "status", "--porcelain", "--", extra.path};
+        git.cwd = (ctx.project.dir / sc.root).string();
+        git.capture = true;
+        git.timeout = std::chrono::seconds(10);
+        const auto g = run_process(git);
+        if (g.ok() && !g.out.empty())
+            ctx.reporter.warning(fmt::format("{}: {} has uncommitted changes (git status: {}); the build uses the working copy",
+                                             sc.name, extra.path, g.out.substr(0, g.out.find('\n'))));
+    }
+}
+
+// True when restored (or its smoke test failed: thrown); false: build it instead.
+bool restore(BuildContext& ctx, const Evaluation& ev, BuildLog& log, SidecarResult& r) {
+    const auto& sc = *ev.sidecar;
+    const auto& hit = *ev.hit;
+    const auto& m = hit.manifest;
+    const bool remote = hit.source == CacheFront::Source::remote;
+    const auto start = Clock::now();
+    log.line(fmt::format("freezer: {} with {}, key {}: the {} cache has it; restoring", sc.name, ev.backend_name(), r.key,
+                         remote ? "remote" : "local"));
+    log.line("freezer: reason: " + ev.reason);
+    ctx.reporter.phase(sc.name, ev.backend_name(), Phase::restoring, remote ? "from the remote cache" : "from the cache");
+    // output.tauri wants one file; a folder build (cached before output.tauri was set)
+    // goes the build's way, which says so.
+    if (wants_tauri_copy(ctx, sc, ev.backend_name()) && m.files.size() != 1) return false;
+    const fs::path out = ctx.layout.temp_out_dir(sc.name, ev.backend_name());
+    try {
+        const auto fetched = ctx.cache.restore(hit, out);
+        if (remote) log.line(fmt::format("freezer: fetched {} bytes from the remote cache", fetched));
+    } catch (const RemoteError&) {
+        return false;  // warned once for the run by the cache
+    } catch (const Error& e) {
+        ctx.reporter.warning(fmt::format("{}: {}; building it", sc.name, e.what()));
+        log.line(std::string("freezer: cache entry rejected: ") + e.what());
+        return false;
+    }
+    // Cached under another smoke test: this one has not seen it yet.
+    if (m.smoke != smoke_digest(sc.smoke)) smoke_or_throw(ctx, ev, out / m.executable, m.standalone, log, r, " on the cached build");
+    std::error_code ec;
+    try {
+        commit_build(ctx, ev, {out, m.executable, m.standalone, m.created_at, m.build_ms}, StoreInCache::no, r);
+    } catch (const std::exception& e) {
+        fs::remove_all(out, ec);
+        ctx.reporter.warning(fmt::format("{}: restoring from the cache failed: {}; building it", sc.name, e.what()));
+        return false;
+    }
+    fs::remove_all(out, ec);
+    r.status = Status::restored;
+    r.reason = fmt::format("{}; restored from the {} cache in {} (built {}, which took {:.1f}s)", ev.reason,
+                           remote ? "remote" : "local", human_ms(since(start)), m.created_at, m.build_ms / 1000.0);
+    log.line("freezer: " + r.reason);
+    log.line(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
+    return true;
+}
+
+void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, const std::atomic<bool>* cancel,
+           BuildLog& log, SidecarResult& r) {
+    const auto& sc = *ev.sidecar;
+    const auto& backend = *ev.backend;
+    const auto start = Clock::now();
+    log.line(fmt::format("freezer: building {} with {} {} (plugin {}), key {}, {} CPU token{}", sc.name, backend.name(),
+                         ev.tool.version, backend.version(), r.key, tokens, tokens == 1 ? "" : "s"));
+    log.line("freezer: reason: " + ev.reason);
+    ctx.reporter.phase(sc.name, backend.name(), Phase::building, ev.reason);
+    warn_if_uncommitted(ctx, sc, backend);
+
+    const auto stage = ctx.layout.stage_dir(sc.name);
+    StageStats staged;
+    {
+        std::lock_guard lock(ctx.stage_mutex);
+        staged = sync_stage(ctx.project.dir / sc.root, stage, ev.inputs, ctx.stage_cache(), ".freezer/stage/" + sc.name + "/");
+    }
+    log.line(fmt::format("freezer: staged {} inputs in {} ({} copied, {} kept, {} removed)", ev.inputs.size(),
+                         stage.string(), staged.copied, staged.kept, staged.removed));
+    const auto out_dir = ctx.layout.temp_out_dir(sc.name, backend.name());
+    const auto work_dir = ctx.layout.work_dir(backend.name(), sc.name);
+    std::error_code ec;
+    fs::remove_all(out_dir, ec);
+    // --force is a clean build: the packager's own cache for this sidecar goes.
+    if (force) fs::remove_all(work_dir, ec);
+    fs::create_directories(out_dir);
+    fs::create_directories(work_dir);
+
+    const auto plan = unwrap(backend, "plan", backend.abi().plan(make_request(ctx, ev, force, tokens)));
+    const auto totals = StepRunner(log, [&](const std::string& w) { ctx.reporter.warning(sc.name + ": " + w); }, cancel)
+                            .run(plan);
+    r.peak_rss_kb = totals.peak_rss_kb;
+    r.cpu = totals.cpu;
+    r.metrics = totals.metrics;
+
+    // The smoke test runs on the fresh artifact, before anything is installed.
+    const auto root = artifact_root(plan.artifact_dir);
+    const auto exe = find_executable(root, plan.executable);
+    smoke_or_throw(ctx, ev, root / exe, plan.standalone, log, r, "");
+    if (wants_tauri_copy(ctx, sc, backend.name())) {
+        std::size_t files = 0;
+        for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it)
+            files += it->is_regular_file();
+        if (files != 1)
+            throw Error(Error::Kind::failed,
+                        fmt::format("output.tauri needs a single-file sidecar, but {} built a folder of {} files; set "
+                                    "'mode: onefile' for {}",
+                                    backend.name(), files, sc.name));
+    }
+    commit_build(ctx, ev, {plan.artifact_dir, exe, plan.standalone, iso8601_utc_now(), since(start).count()},
+                 StoreInCache::yes, r);
+    log.line(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
+    r.status = Status::built;
+}
+
+}  // namespace
+
+SidecarResult result_for(const BuildContext& ctx, const Evaluation& ev) {
+    SidecarResult r;
+    r.name = ev.sidecar->name;
+    r.backend = ev.backend_name();
+    r.key = ev.key.key.hex();
+    r.reason = ev.reason;
+    r.changes = ev.changes;
+    r.log = ctx.layout.log_file(ev.output_name());
+    return r;
+}
+
+SidecarResult finish_skip(BuildContext& ctx, const Evaluation& ev) {
+    auto r = result_for(ctx, ev);
+    r.status = Status::skipped;
+    r.artifact = ev.previous->output.dir / ev.previous->output.executable;
+    r.size = ev.previous->output.size;
+    if (ev.resmoke) {
+        // Same binary, new smoke test: test it again; nothing is rebuilt.
+        ctx.reporter.phase(r.name, r.backend, Phase::smoke, "the smoke test changed");
+        const auto o = run_smoke_test(ev.sidecar->smoke, r.artifact, {ctx.python(), ev.previous->output.standalone, {}});
+        r.smoke = {o.ran, o.passed, o.message};
+        if (!o.passed) {
+            r.status = Status::failed;
+            r.error = "smoke test failed on the installed binary: " + o.message;
+            r.log_tail = o.output_tail;
+            return r;
+        }
+        r.reason = o.ran ? "up to date; its changed smoke test passed" : "up to date";
+        auto state = *ev.previous;
+        state.smoke = smoke_digest(ev.sidecar->smoke);
+        ctx.states.save(r.name, r.backend, state, ev.inputs);
+    }
+    if (wants_tauri_copy(ctx, *ev.sidecar, r.backend)) install_tauri_copy(ctx, *ev.sidecar, r.artifact, r);
+    return r;
+}
+
+SidecarResult build_sidecar(BuildContext& ctx, const Evaluation& ev, bool force, int tokens,
+                            const std::atomic<bool>* cancel) {
+    auto r = result_for(ctx, ev);
+    r.cpu_tokens = tokens;
+    BuildLog log(r.log);
+    try {
+        if (ev.hit && !force && restore(ctx, ev, log, r)) return r;
+        r.smoke = {};
+        build(ctx, ev, force, tokens, cancel, log, r);
+    } catch (const std::exception& e) {
+        const auto* err = dynamic_cast<const Error*>(&e);
+        r.status = err && err->kind() == Error::Kind::cancelled ? Status::cancelled : Status::failed;
+        r.error = e.what();
+        log.line("freezer: " + r.error);
+        if (r.log_tail.empty()) r.log_tail = log.tail(30);
+        std::error_code ec;
+        fs::remove_all(ctx.layout.temp_out_dir(ev.sidecar->name, ev.backend_name()), ec);
+    }
+    return r;
+}
+
+}  // namespace freezer

@@ -1,0 +1,44 @@
+// Runs a plan's steps in order, each one's output into the build log: write_file steps
+// are written atomically, run steps become processes in their own group. The first
+// step that fails ends the build with an Error that says which step, how, and the
+// plan's hints that match what that step printed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <freezer/backend.hpp>
+
+#include "build/build_log.hpp"
+
+namespace freezer {
+
+struct StepTotals {
+    long peak_rss_kb = 0;               // the largest single process
+    std::chrono::milliseconds cpu{0};   // user + system, all steps
+    std::map<std::string, long long> metrics;
+};
+
+class StepRunner {
+public:
+    using Warn = std::function<void(const std::string&)>;
+    StepRunner(BuildLog& log, Warn warn, const std::atomic<bool>* cancel);
+
+    // Throws Error (failed, or cancelled for Ctrl-C and --fail-fast).
+    StepTotals run(const sdk::Plan& plan);
+
+private:
+    void run_one(const sdk::Step& step, const sdk::Plan& plan, StepTotals& totals);
+
+    BuildLog& log_;
+    Warn warn_;
+    const std::atomic<bool>* cancel_;
+};
+
+// The argv as a shell would need it quoted, for the log.
+std::string shell_command(const std::vector<std::string>& argv);
+
+}  // namespace freezer

@@ -1,0 +1,46 @@
+// The version of every format freezer writes, in one place, each with its history.
+// Bump a version when a reader of the old version would misread the new one; keep the
+// line of history. A file of another version is never misread: state, probes and the
+// stat cache are dropped (the price is a rebuild or a re-hash), a cache entry is a miss.
+#pragma once
+
+namespace freezer::formats {
+
+// .freezer/state/<sidecar>@<backend>.json and .inputs (build/build_state.hpp).
+//   1: first version (key parts, config, toolchain, output files by stat, smoke digest)
+inline constexpr int kState = 1;
+
+// .freezer/state/statcache[-stage] (inputs/stat_cache.hpp), in its magic "FRZSTAT<n>".
+//   1: first version (scan start, entries with stat data and XXH3-128, XXH3-64 checksum)
+inline constexpr int kStatCache = 1;
+inline constexpr char kStatCacheMagic[] = "FRZSTAT1";
+
+// .freezer/state/probes.json (plugins/toolchain.hpp).
+//   1: first version (facts per probe id, fingerprint of paths by stat)
+inline constexpr int kProbes = 1;
+
+// The cache key's domain string (inputs/cache_key.hpp): a new one invalidates every key.
+//   1: inputs, config, toolchain (with the plan digest)
+inline constexpr char kKeyDomain[] = "freezer-key/1";
+
+// <cache.dir>/artifacts/ac/<key>.json, local and remote (cache/artifact_cache.hpp).
+//   1: first version (files with sha256 + xxh3, inputs, config, toolchain, checksum)
+inline constexpr int kManifest = 1;
+
+// A manifest's name on a remote cache: ac/sha256("<domain>:" + key) (cache/remote_cache.hpp).
+//   1: first version
+inline constexpr char kRemoteAcDomain[] = "freezer-ac-1:";
+
+// The JSON that --json prints (build, smoke, check, explain, cache, backends).
+//   1: first version
+inline constexpr int kReport = 1;
+
+// `freezer compare --json` (config/compare.schema.json).
+//   1: first version
+inline constexpr int kCompareReport = 1;
+
+// freezer.yaml's `version:` (config/freezer.schema.json); `freezer init` writes it.
+//   1: first version
+inline constexpr int kConfig = 1;
+
+}  // namespace freezer::formats

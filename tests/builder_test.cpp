@@ -1,0 +1,376 @@
+// The build engine's decisions, end to end but without a real packager: the fake
+// plugin (tests/plugins/fake.cpp) writes a script that prints its inputs, so every
+// path (skip, rebuild, restore, remote down, failure, cancel, clean) takes milliseconds.
+// Each TEST_CASE runs in its own process under ctest; the Ctrl-C test comes last
+// because request_interrupt() cannot be undone within a process.
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "build/builder.hpp"
+#include "build/clean.hpp"
+#include "plugins/plugin_host.hpp"
+#include "plugins/project_check.hpp"
+#include "process/process.hpp"
+#include "test_support.hpp"
+#include "util/interrupt.hpp"
+
+using namespace freezer;
+using freezer::test::read;
+using freezer::test::TempDir;
+using freezer::test::write;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const fs::path kTestPlugins = FREEZER_TEST_PLUGIN_DIR;
+
+class Recorder final : public Reporter {
+public:
+    void warning(const std::string& message) override {
+        std::lock_guard lock(mutex_);
+        warnings.push_back(message);
+    }
+    void phase(const std::string&, const std::string&, Phase, const std::string&) override {}
+    void finished(const SidecarResult& r) override {
+        std::lock_guard lock(mutex_);
+        results.push_back(r);
+    }
+    std::vector<std::string> warnings;
+    std::vector<SidecarResult> results;
+
+private:
+    std::mutex mutex_;
+};
+
+// Sidecar `name` under <project>/<name>/main.py, built by the fake. `backend_opts` is
+// the flow mapping of sidecars.<name>.backends.fake, e.g. "fail: true".
+std::string sidecar_yaml(const std::string& name, const std::string& backend_opts = "") {
+    return fmt::format(R"(  {0}:
+    root: {0}
+    entry: main.py
+    backend: fake
+    smoke: {{run: [], expect_stdout: "^VERSION = "}}
+{1})",
+                       name, backend_opts.empty() ? "" : "    backends: {fake: {" + backend_opts + "}}\n");
+}
+
+std::string project_yaml(const std::string& sidecars, const std::string& extra = "") {
+    return "version: 1\npython: /usr/bin/python3\njobs: 2\n" + extra + "sidecars:\n" + sidecars;
+}
+
+// A port nothing listens on: bound, then closed.
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// A project folder with both fakes loaded. The project is reloaded for every build,
+// as each `freezer build` does, so a test edits freezer.yaml between builds.
+class Fixture {
+public:
+    Fixture() {
+        for (const char* name : {"fake", "fake2"}) {
+            auto out = load_plugin(kTestPlugins / fmt::format("freezer-backend-{}.so", name));
+            INFO(out.error);
+            REQUIRE(out.backend);
+            host.add(out.backend);
+        }
+    }
+
+    void config(const std::string& text) { write(dir / "freezer.yaml", text); }
+    void source(const std::string& sidecar, const std::string& version) {
+        write(dir / sidecar / "main.py", "VERSION = '" + version + "'\n");
+    }
+
+    config::Project project() {
+        auto loaded = config::load_project(dir / "freezer.yaml");
+        for (const auto& d : loaded.diagnostics) UNSCOPED_INFO(config::format_diagnostic(d));
+        REQUIRE(loaded.project);
+        // What the CLI checks before building: the fake's own validate() among it.
+        const auto diags = check_backends(*loaded.project, host);
+        for (const auto& d : diags) UNSCOPED_INFO(d.message);
+        REQUIRE(diags.empty());
+        return *loaded.project;
+    }
+
+    std::vector<SidecarResult> build(BuildOptions options = {}) {
+        const auto p = project();
+        reporter = std::make_unique<Recorder>();
+        return Builder(p, host, *reporter).build(options);
+    }
+    SidecarResult build_one(BuildOptions options = {}) {
+        auto results = build(std::move(options));
+        REQUIRE(results.size() == 1);
+        for (const auto& r : results) UNSCOPED_INFO(r.name << ": " << to_string(r.status) << ": " << r.error);
+        return results[0];
+    }
+
+    // What the installed executable prints.
+    std::string run(const std::string& output) {
+        ProcessSpec spec;
+        spec.argv = {(dir / "dist" / output / output.substr(0, output.find('@'))).string()};
+        spec.capture = true;
+        spec.timeout = 10s;
+        const auto r = run_process(spec);
+        INFO(r.describe() << r.err);
+        REQUIRE(r.ok());
+        return r.out;
+    }
+
+    // How many times the fake's step ran for this sidecar (its counter in work_dir).
+    int runs(const std::string& sidecar, const std::string& backend = "fake") {
+        const auto file = dir / ".freezer/cache/backends" / backend / sidecar / "runs";
+        return fs::exists(file) ? std::stoi(read(file)) : 0;
+    }
+
+    TempDir dir;
+    PluginHost host;
+    std::unique_ptr<Recorder> reporter;
+};
+
+}  // namespace
+
+TEST_CASE("a first build builds, a second one skips", "[builder]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+
+    auto r = f.build_one();
+    REQUIRE(r.status == Status::built);
+    CHECK(r.reason == "no previous build");
+    CHECK(r.smoke.ran);
+    CHECK(r.smoke.passed);
+    CHECK(r.artifact == f.dir / "dist/api/api");
+    CHECK(f.run("api") == "VERSION = 'A'\n");
+    CHECK(f.runs("api") == 1);
+    CHECK(f.reporter->warnings.empty());
+
+    r = f.build_one();
+    CHECK(r.status == Status::skipped);
+    CHECK(r.reason == "up to date");
+    CHECK(r.changes.empty());
+    CHECK(f.runs("api") == 1);
+}
+
+TEST_CASE("an edited input rebuilds and says what changed", "[builder]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+
+    f.source("api", "B");
+    const auto r = f.build_one();
+    REQUIRE(r.status == Status::built);
+    CHECK(r.changes == std::vector<std::string>{"modified main.py"});
+    CHECK_THAT(r.reason, Catch::Contains("modified main.py"));
+    CHECK(f.run("api") == "VERSION = 'B'\n");
+    CHECK(f.runs("api") == 2);
+}
+
+TEST_CASE("going back to an earlier input restores it from the local cache", "[builder]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+    f.source("api", "B");
+    REQUIRE(f.build_one().status == Status::built);
+    REQUIRE(f.runs("api") == 2);
+
+    f.source("api", "A");
+    const auto r = f.build_one();
+    REQUIRE(r.status == Status::restored);
+    CHECK_THAT(r.reason, Catch::Contains("modified main.py") && Catch::Contains("restored from the local cache"));
+    CHECK(f.runs("api") == 2);  // the packager did not run
+    CHECK(f.run("api") == "VERSION = 'A'\n");
+    // Restored counts as built: the next run skips.
+    CHECK(f.build_one().status == Status::skipped);
+}
+
+TEST_CASE("a remote cache that is down warns once and the build goes on", "[builder]") {
+    Fixture f;
+    const auto remote = fmt::format("cache: {{remote: {{url: \"http://127.0.0.1:{}\", retries: 0}}}}\n", closed_port());
+    f.config(project_yaml(sidecar_yaml("api") + sidecar_yaml("cli"), remote));
+    f.source("api", "A");
+    f.source("cli", "C");
+
+    const auto results = f.build();
+    REQUIRE(results.size() == 2);
+    for (const auto& r : results) {
+        INFO(r.name << ": " << r.error);
+        CHECK(r.status == Status::built);
+    }
+    CHECK(f.run("api") == "VERSION = 'A'\n");
+    CHECK(f.run("cli") == "VERSION = 'C'\n");
+    // One warning for the run, not one per sidecar nor one per lookup and upload.
+    REQUIRE(f.reporter->warnings.size() == 1);
+    CHECK_THAT(f.reporter->warnings[0], Catch::Contains("remote cache") && Catch::Contains("127.0.0.1"));
+}
+
+TEST_CASE("a failed or crashed build keeps the previous output and state", "[builder]") {
+    const auto [option, error] = GENERATE(table<std::string, std::string>({
+        {"fail: true", "exited with 1"},
+        {"crash: true", "killed by signal 11"},
+    }));
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+    const auto state = read(f.dir / ".freezer/state/api@fake.json");
+
+    f.config(project_yaml(sidecar_yaml("api", option)));
+    f.source("api", "B");
+    const auto r = f.build_one();
+    REQUIRE(r.status == Status::failed);
+    CHECK_THAT(r.error, Catch::Contains(error));
+    if (option == "fail: true") CHECK_THAT(fmt::format("{}", fmt::join(r.log_tail, "\n")), Catch::Contains("failing on purpose"));
+    CHECK(f.run("api") == "VERSION = 'A'\n");
+    CHECK(read(f.dir / ".freezer/state/api@fake.json") == state);
+    CHECK(f.runs("api") == 2);
+    // Nothing left half-built in .freezer/tmp.
+    CHECK(fs::is_empty(f.dir / ".freezer/tmp"));
+
+    // Back to what was built: nothing to do, the failure left no trace.
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    const auto back = f.build_one();
+    CHECK(back.status == Status::skipped);
+    CHECK(f.runs("api") == 2);
+}
+
+TEST_CASE("the fake's options are validated", "[builder]") {
+    Fixture f;
+    f.source("api", "A");
+    f.config(project_yaml(sidecar_yaml("api", "delay_ms: soon, crash: maybe, color: red")));
+    auto loaded = config::load_project(f.dir / "freezer.yaml");
+    REQUIRE(loaded.project);
+    std::vector<std::string> messages;
+    for (const auto& d : check_backends(*loaded.project, f.host)) messages.push_back(d.path + ": " + d.message);
+    std::sort(messages.begin(), messages.end());
+    CHECK(messages == std::vector<std::string>{
+                          "sidecars.api.backends.fake.color: unknown fake option 'color' (known: delay_ms, fail, crash)",
+                          "sidecars.api.backends.fake.crash: expected true or false",
+                          "sidecars.api.backends.fake.delay_ms: expected a number of milliseconds",
+                      });
+}
+
+TEST_CASE("clean removes every backend's build, or only one backend's", "[builder]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api") + sidecar_yaml("cli")));
+    f.source("api", "A");
+    f.source("cli", "C");
+    REQUIRE(f.build().size() == 2);
+    BuildOptions other;
+    other.sidecars = {"api"};
+    other.backend_override = "fake2";
+    REQUIRE(f.build_one(other).status == Status::built);
+    CHECK(f.run("api@fake2") == "VERSION = 'A'\n");
+
+    const auto& d = f.dir;
+    const std::vector<fs::path> fake_build = {d / "dist/api", d / ".freezer/logs/api.log",
+                                              d / ".freezer/state/api@fake.json", d / ".freezer/state/api@fake.inputs"};
+    const std::vector<fs::path> fake2_build = {d / "dist/api@fake2", d / ".freezer/logs/api@fake2.log",
+                                               d / ".freezer/state/api@fake2.json",
+                                               d / ".freezer/state/api@fake2.inputs"};
+    const std::vector<fs::path> cli_build = {d / "dist/cli", d / ".freezer/logs/cli.log",
+                                             d / ".freezer/state/cli@fake.json"};
+    auto all_exist = [](const std::vector<fs::path>& paths) {
+        return std::all_of(paths.begin(), paths.end(), [](const fs::path& p) { return fs::exists(p); });
+    };
+    auto none_exist = [](const std::vector<fs::path>& paths) {
+        return std::none_of(paths.begin(), paths.end(), [](const fs::path& p) { return fs::exists(p); });
+    };
+    REQUIRE(all_exist(fake_build));
+    REQUIRE(all_exist(fake2_build));
+
+    SECTION("one backend") {
+        CleanOptions options;
+        options.sidecars = {"api"};
+        options.backend = "fake2";
+        clean(f.project(), options);
+        CHECK(none_exist(fake2_build));
+        CHECK(all_exist(fake_build));
+        CHECK(all_exist(cli_build));
+        for (const auto& r : f.build()) CHECK(r.status == Status::skipped);
+    }
+    SECTION("every backend") {
+        CleanOptions options;
+        options.sidecars = {"api"};
+        const auto report = clean(f.project(), options);
+        CHECK(report.sidecars == std::vector<std::string>{"api"});
+        CHECK(none_exist(fake_build));
+        CHECK(none_exist(fake2_build));
+        CHECK_FALSE(fs::exists(d / ".freezer/stage/api"));
+        CHECK(all_exist(cli_build));
+        // The artifact cache stays: the next build is a restore, not a packager run.
+        BuildOptions api;
+        api.sidecars = {"api"};
+        const auto r = f.build_one(api);
+        CHECK(r.status == Status::restored);
+        CHECK(f.runs("api") == 1);
+    }
+}
+
+TEST_CASE("fail-fast cancels the other builds when one fails", "[builder][cancel]") {
+    const int jobs = GENERATE(1, 2);
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("bad", "fail: true") + sidecar_yaml("slow", "delay_ms: 20000")));
+    f.source("bad", "A");
+    f.source("slow", "B");
+    BuildOptions options;
+    options.fail_fast = true;
+    options.jobs = jobs;
+    const auto start = std::chrono::steady_clock::now();
+    const auto results = f.build(options);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].status == Status::failed);
+    CHECK(results[1].status == Status::cancelled);
+    // Two at once: the slow one was stopped; one at a time: it never started.
+    CHECK(results[1].error == (jobs == 2 ? "cancelled: another sidecar failed (--fail-fast)"
+                                         : "not started: another sidecar failed (--fail-fast)"));
+    CHECK_FALSE(fs::exists(f.dir / "dist/slow"));
+    CHECK(f.runs("slow") == (jobs == 2 ? 1 : 0));
+}
+
+TEST_CASE("a build cancelled by Ctrl-C stops quickly and keeps the previous output", "[builder][cancel]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+    const auto state = read(f.dir / ".freezer/state/api@fake.json");
+
+    f.config(project_yaml(sidecar_yaml("api", "delay_ms: 20000")));
+    f.source("api", "B");
+    std::thread ctrl_c([] {
+        std::this_thread::sleep_for(200ms);
+        request_interrupt();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = f.build_one();
+    const auto took = std::chrono::steady_clock::now() - start;
+    ctrl_c.join();
+    CHECK(r.status == Status::cancelled);
+    CHECK(r.error == "interrupted");
+    CHECK(took < 3s);
+    CHECK(fs::is_empty(f.dir / ".freezer/tmp"));
+    CHECK(f.run("api") == "VERSION = 'A'\n");
+    CHECK(read(f.dir / ".freezer/state/api@fake.json") == state);
+}
