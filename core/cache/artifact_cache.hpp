@@ -25,43 +25,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/sha256.hpp"
+#include "cache/manifest.hpp"
 
 namespace freezer {
-
-struct CachedFile {
-    std::string path;     // relative to the output folder, '/'-separated
-    std::string sha256;   // empty for a symbolic link
-    std::string xxh3;     // XXH3-128 hex: the fast local integrity check
-    std::uint64_t size = 0;
-    bool executable = false;
-    std::string link;     // target, for a symbolic link
-};
-
-struct Manifest {
-    std::string key;        // freezer's cache key, hex
-    std::string sidecar;
-    std::string backend;
-    std::string created_at;
-    std::string executable;  // relative to the output folder
-    bool standalone = true;
-    std::string smoke;       // digest of the smoke test the output passed
-    std::vector<CachedFile> files;
-    std::uint64_t size = 0;  // all files
-    long long build_ms = 0;
-    nlohmann::json inputs = nlohmann::json::array();  // [[path, xxh3], ...]
-    nlohmann::json config = nlohmann::json::object();
-    nlohmann::json toolchain = nlohmann::json::object();
-
-    // Serialised with a "checksum" over everything else; parse() rejects a manifest
-    // whose checksum does not match (a flipped byte that still parses), throwing an
-    // Error that says why.
-    std::string to_text() const;
-    static Manifest parse(const std::string& text);
-};
-
-// Every file of an output folder, hashed; throws std::runtime_error when one cannot be read.
-std::vector<CachedFile> describe_output(const std::filesystem::path& dir);
 
 struct CacheStats {
     std::size_t entries = 0;

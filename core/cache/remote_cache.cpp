@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "util/fd.hpp"
+#include "util/sha256.hpp"
 
 #include "util/formats.hpp"
 

@@ -123,20 +123,45 @@ std::string ProcessResult::describe() const {
     return fmt::format("exited with {}", exit_code);
 }
 
-Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
-    auto& r = result_;
-    if (spec.argv.empty()) {
-        r.start_error = "empty command";
-        return;
-    }
-    // Resolve argv[0] on the child's PATH, as execvpe would.
+namespace {
+
+// Resolves argv[0] on the child's PATH, as execvpe would.
+std::optional<std::string> resolve_program(const ProcessSpec& spec) {
     std::string path_env = "/usr/local/bin:/usr/bin:/bin";
     if (spec.env.empty()) {
         if (const char* p = std::getenv("PATH")) path_env = p;
     }
     for (const auto& kv : spec.env)
         if (kv.rfind("PATH=", 0) == 0) path_env = kv.substr(5);
-    const auto program = find_program(spec.argv[0], path_env);
+    return find_program(spec.argv[0], path_env);
+}
+
+// A group of its own (so it can be stopped whole), default signal handling (freezer's
+// Ctrl-C handler must not be inherited) and no blocked signals.
+void init_spawn_attributes(posix_spawnattr_t& attr) {
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+}
+
+}  // namespace
+
+Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
+    auto& r = result_;
+    if (spec.argv.empty()) {
+        r.start_error = "empty command";
+        return;
+    }
+    const auto program = resolve_program(spec);
     if (!program) {
         r.start_error = fmt::format("'{}' not found{}", spec.argv[0],
                                     spec.argv[0].find('/') == std::string::npos ? " on PATH" : "");
@@ -162,19 +187,7 @@ Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
     if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
 
     posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGPIPE);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSIGMASK);
+    init_spawn_attributes(attr);
 
     std::vector<char*> argv, envp;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
