@@ -3,6 +3,8 @@
 # project against (a) the seed's script check (find + md5sum of every
 # .py/.spec/pyproject.toml/uv.lock, compared with a stored hash) and (b) `git status`.
 # Usage: bench/no_change.sh [SIZES...]   (default: 1000 10000 100000)
+# With FREEZER_BASELINE=/path/to/another/bin/freezer, that build runs in the same
+# hyperfine call (same projects, same machine state): before/after a change.
 source "$(dirname "$0")/common.sh"
 need
 sizes=("${@:-1000 10000 100000}")
@@ -27,9 +29,16 @@ fi
 SH
   chmod +x "$dir/seed_check.sh"
   "$dir/seed_check.sh" >/dev/null
+  baseline=()
+  if [ -n "${FREEZER_BASELINE:-}" ]; then
+    "$FREEZER_BASELINE" -C "$dir" build >/dev/null  # its own state format may differ: settle it
+    "$FREEZER" -C "$dir" build >/dev/null
+    baseline=(-n "baseline freezer build (no change, $n files)" "$FREEZER_BASELINE -C $dir build")
+  fi
   hyperfine -N --warmup 3 --min-runs 10 \
     --export-json "$RESULTS/no_change_$n.json" --export-markdown "$RESULTS/no_change_$n.md" \
     -n "freezer build (no change, $n files)" "$FREEZER -C $dir build" \
+    "${baseline[@]}" \
     -n "seed find+md5sum ($n files)" "$dir/seed_check.sh" \
     -n "git status ($n files)" "git -C $dir status --porcelain"
 done

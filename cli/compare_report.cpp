@@ -215,111 +215,52 @@ std::string compare_markdown(const CompareReport& report) {
 
 namespace {
 
-// A horizontal bar chart as inline SVG: one group per row label, one bar per series.
-struct Series {
-    std::string name;
-    std::string color;
-};
-struct Group {
-    std::string label;
-    std::vector<std::optional<double>> values;  // per series; nullopt: not measured
-    std::string missing;                        // shown instead of bars when nothing was measured
-};
-
-std::string bar_chart(const std::string& id, const std::string& title, const std::string& unit,
-                      const std::vector<Series>& series, const std::vector<Group>& groups,
-                      const std::function<std::string(double)>& fmt_value) {
-    const int label_w = 190, chart_w = 460, value_w = 90, bar_h = 16, gap = 4, group_gap = 14, top = 34;
-    double max = 0;
-    for (const auto& g : groups)
-        for (const auto& v : g.values)
-            if (v) max = std::max(max, *v);
-    if (max <= 0) max = 1;
-    int y = top;
-    std::string bars;
-    for (const auto& g : groups) {
-        const int rows = g.missing.empty() ? static_cast<int>(series.size()) : 1;
-        const int group_h = rows * (bar_h + gap) - gap;
-        bars += fmt::format(R"(<text x="{}" y="{}" class="label" text-anchor="end">{}</text>)", label_w - 10,
-                            y + group_h / 2 + 5, xml_escape(g.label));
-        if (!g.missing.empty()) {
-            bars += fmt::format(R"(<text x="{}" y="{}" class="missing">{}</text>)", label_w, y + bar_h - 3,
-                                xml_escape(g.missing));
-        } else {
-            for (std::size_t s = 0; s < series.size(); ++s) {
-                const auto& v = g.values[s];
-                const int by = y + static_cast<int>(s) * (bar_h + gap);
-                if (!v) {
-                    bars += fmt::format(R"(<text x="{}" y="{}" class="value">-</text>)", label_w + 4, by + bar_h - 3);
-                    continue;
-                }
-                const int w = std::max(1, static_cast<int>(*v / max * chart_w));
-                bars += fmt::format(
-                    R"(<rect class="bar" data-series="{}" x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>{}: {}</title></rect>)",
-                    xml_escape(series[s].name), label_w, by, w, bar_h, series[s].color,
-                    xml_escape(g.label + " " + series[s].name), xml_escape(fmt_value(*v)));
-                bars += fmt::format(R"(<text x="{}" y="{}" class="value">{}</text>)", label_w + w + 6, by + bar_h - 3,
-                                    xml_escape(fmt_value(*v)));
-            }
-        }
-        y += group_h + group_gap;
-    }
-    std::string legend;
-    int lx = label_w;
-    for (const auto& s : series) {
-        legend += fmt::format(R"(<rect x="{}" y="8" width="12" height="12" fill="{}"/><text x="{}" y="18" class="legend">{}</text>)",
-                              lx, s.color, lx + 16, xml_escape(s.name));
-        lx += 16 + static_cast<int>(s.name.size()) * 7 + 18;
-    }
-    const int height = y + 4;
-    return fmt::format(
-        R"(<figure class="chart" id="{}"><figcaption>{} <span class="unit">({})</span></figcaption>)"
-        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}</svg></figure>)",
-        id, xml_escape(title), xml_escape(unit), label_w + chart_w + value_w, height, label_w + chart_w + value_w,
-        height, xml_escape(title), legend, bars);
-}
-
 std::string html_seconds(double m) { return ms(m); }
 
-}  // namespace
+// One sidecar's section: its size, start-up and build time charts, a group per backend.
+std::string html_section(const CompareReport& report, const std::string& name) {
+    std::vector<chart::Group> size, startup, build;
+    for (const auto& r : report.rows) {
+        if (r.sidecar != name) continue;
+        const bool built = r.cold.measured && r.size > 0;
+        const std::string why = r.status == "ok" ? "" : r.status + ": " + r.reason.substr(0, 90);
+        auto opt = [](bool have, double v) { return have ? std::optional<double>(v) : std::nullopt; };
+        size.push_back({r.backend, {opt(built, static_cast<double>(r.size))}, built ? "" : why});
+        startup.push_back({r.backend,
+                           {opt(r.startup.measured, static_cast<double>(r.startup.first.count())),
+                            opt(r.startup.measured, r.startup.median_ms),
+                            opt(r.startup.measured, r.startup.p90_ms)},
+                           r.startup.measured ? "" : (why.empty() ? std::string("no smoke test to time") : why)});
+        build.push_back({r.backend,
+                         {opt(r.cold.measured, static_cast<double>(r.cold.wall.count())),
+                          opt(r.no_change_ms.has_value(), r.no_change_ms.value_or(0)),
+                          opt(r.change.measured, static_cast<double>(r.change.wall.count()))},
+                         r.cold.measured ? "" : why});
+    }
+    std::string out = fmt::format("<section><h2>{}</h2>\n", xml_escape(name));
+    out += chart::bar_chart("size-" + name, "Artifact size", "smaller is better", {{"size", "#4e79a7"}}, size,
+                            [](double v) { return human_size(static_cast<std::uint64_t>(v)); });
+    out += chart::bar_chart("startup-" + name, "Start-up latency", "smoke command; lower is better",
+                            {{"first run", "#f28e2b"}, {"median", "#59a14f"}, {"p90", "#9c755f"}}, startup,
+                            html_seconds);
+    out += chart::bar_chart("build-" + name, "Build time", "lower is better",
+                            {{"cold", "#e15759"}, {"no change", "#76b7b2"}, {"1-line change", "#af7aa1"}}, build,
+                            html_seconds);
+    return out + "</section>\n";
+}
 
-std::string compare_html(const CompareReport& report, const std::string& freezer_version) {
-    // Sidecars in the order they came.
+// The charts: one section per sidecar, in the order they came.
+std::string html_charts(const CompareReport& report) {
     std::vector<std::string> sidecars;
     for (const auto& r : report.rows)
         if (std::find(sidecars.begin(), sidecars.end(), r.sidecar) == sidecars.end()) sidecars.push_back(r.sidecar);
+    std::string out;
+    for (const auto& name : sidecars) out += html_section(report, name);
+    return out;
+}
 
-    std::string body;
-    for (const auto& name : sidecars) {
-        std::vector<Group> size, startup, build;
-        for (const auto& r : report.rows) {
-            if (r.sidecar != name) continue;
-            const bool built = r.cold.measured && r.size > 0;
-            const std::string why = r.status == "ok" ? "" : r.status + ": " + r.reason.substr(0, 90);
-            auto opt = [](bool have, double v) { return have ? std::optional<double>(v) : std::nullopt; };
-            size.push_back({r.backend, {opt(built, static_cast<double>(r.size))}, built ? "" : why});
-            startup.push_back({r.backend,
-                               {opt(r.startup.measured, static_cast<double>(r.startup.first.count())),
-                                opt(r.startup.measured, r.startup.median_ms),
-                                opt(r.startup.measured, r.startup.p90_ms)},
-                               r.startup.measured ? "" : (why.empty() ? std::string("no smoke test to time") : why)});
-            build.push_back({r.backend,
-                             {opt(r.cold.measured, static_cast<double>(r.cold.wall.count())),
-                              opt(r.no_change_ms.has_value(), r.no_change_ms.value_or(0)),
-                              opt(r.change.measured, static_cast<double>(r.change.wall.count()))},
-                             r.cold.measured ? "" : why});
-        }
-        body += fmt::format("<section><h2>{}</h2>\n", xml_escape(name));
-        body += bar_chart("size-" + name, "Artifact size", "smaller is better", {{"size", "#4e79a7"}}, size,
-                          [](double v) { return human_size(static_cast<std::uint64_t>(v)); });
-        body += bar_chart("startup-" + name, "Start-up latency", "smoke command; lower is better",
-                          {{"first run", "#f28e2b"}, {"median", "#59a14f"}, {"p90", "#9c755f"}}, startup, html_seconds);
-        body += bar_chart("build-" + name, "Build time", "lower is better",
-                          {{"cold", "#e15759"}, {"no change", "#76b7b2"}, {"1-line change", "#af7aa1"}}, build,
-                          html_seconds);
-        body += "</section>\n";
-    }
-
+// The table the other outputs show, a row per sidecar x backend, then the problems.
+std::string html_table(const CompareReport& report) {
     std::string table = "<table><thead><tr>";
     for (const auto& h : kHeader) table += "<th>" + xml_escape(h) + "</th>";
     table += "</tr></thead><tbody>\n";
@@ -329,11 +270,19 @@ std::string compare_html(const CompareReport& report, const std::string& freezer
             table += fmt::format("<td class=\"{}\">{}</td>", c.right ? "num" : "", xml_escape(c.text));
         table += "</tr>\n";
     }
-    table += "</tbody></table>\n";
+    return table + "</tbody></table>\n";
+}
+
+std::string html_problems(const CompareReport& report) {
     std::string problems;
     for (const auto& n : notes(report)) problems += "<li>" + xml_escape(n) + "</li>";
     if (!problems.empty()) problems = "<ul class=\"problems\">" + problems + "</ul>";
+    return problems;
+}
 
+}  // namespace
+
+std::string compare_html(const CompareReport& report, const std::string& freezer_version) {
     return fmt::format(R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -366,7 +315,8 @@ svg text.value {{ fill: #555; }} svg text.legend {{ fill: #444; }}
                        fmt::arg("title", xml_escape(fmt::format("{}", fmt::join(report.backends, " vs ")))),
                        fmt::arg("project", xml_escape(report.project)), fmt::arg("started", xml_escape(report.started_at)),
                        fmt::arg("runs", report.runs), fmt::arg("took", human_duration(report.duration)),
-                       fmt::arg("table", table), fmt::arg("problems", problems), fmt::arg("body", body),
+                       fmt::arg("table", html_table(report)), fmt::arg("problems", html_problems(report)),
+                       fmt::arg("body", html_charts(report)),
                        fmt::arg("method", xml_escape(method(report))));
 }
 

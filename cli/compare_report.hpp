@@ -3,6 +3,8 @@
 // step summary, a self-contained HTML page with bar charts, and JUnit testcases.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +25,25 @@ std::string compare_html(const CompareReport& report, const std::string& freezer
 // One result per row for junit_xml(): failed rows fail, missing ones are skipped with
 // their reason.
 std::vector<SidecarResult> compare_results(const CompareReport& report);
+
+// compare_html's charts (compare_html.cpp): a horizontal bar chart as inline SVG, one
+// group per row label, one bar per series.
+namespace chart {
+
+struct Series {
+    std::string name;
+    std::string color;
+};
+struct Group {
+    std::string label;
+    std::vector<std::optional<double>> values;  // per series; nullopt: not measured
+    std::string missing;                        // shown instead of bars when nothing was measured
+};
+
+std::string bar_chart(const std::string& id, const std::string& title, const std::string& unit,
+                      const std::vector<Series>& series, const std::vector<Group>& groups,
+                      const std::function<std::string(double)>& fmt_value);
+
+}  // namespace chart
 
 }  // namespace freezer::cli

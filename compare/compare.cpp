@@ -124,110 +124,135 @@ void fail_row(CompareRow& row, const SidecarResult& r, const std::string& when) 
     row.log_tail = r.log_tail;
 }
 
-// Measures one sidecar x backend in its own scratch project under `cell`.
-CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, const std::string& backend_name,
-                   const PluginHost& host, const CompareOptions& options, const std::string& python, int jobs,
-                   const fs::path& cell, const CompareProgress& progress) {
-    auto say = [&](const std::string& line) {
-        if (progress) progress(line);
-    };
+// What every sidecar x backend shares: the user's project and the comparison's settings.
+struct Context {
+    const config::Project& user;
+    const PluginHost& host;
+    const CompareOptions& options;
+    const std::string& python;  // the interpreter as the user's project resolves it
+    int jobs;
+    const CompareProgress& progress;
+};
+
+// Measures one sidecar x backend in a project of its own under `cell`, so that nothing one
+// packager leaves behind (caches, staged files, state) reaches the next: one phase after
+// the other, each filling in `row`.
+struct Measurement {
+    const Context& ctx;
+    const fs::path cell;
+    config::Project project;
     CompareRow row;
-    row.sidecar = user_sc->name;
-    row.backend = backend_name;
-    row.mode = user_sc->mode;
-    row.smoke_configured = user_sc->smoke.run || user_sc->smoke.http;
-    row.startup.what = describe_smoke(user_sc->smoke);
-    const std::string who = fmt::format("{} x {}", row.sidecar, row.backend);
-
-    // A project of its own for every cell: nothing one packager leaves behind
-    // (caches, staged files, state) reaches the next.
-    config::Project project = user;
-    project.dir = cell / "project";
-    project.file = project.dir / user.file.filename();
-    project.cache_dir = cell / "cache";
-    project.output_dir = cell / "dist";
-    project.tauri_dir.reset();
-    project.remote_cache.reset();  // a cold build is a build: no restores, no uploads
-    project.python = python;
-    project.sidecars = {*user_sc};
-    project.sidecars.front().backend = backend_name;
-    project.matrix = {};
-    const auto& sc = project.sidecars.front();
-
-    const auto backend = host.find(backend_name);
-    if (!backend) {
-        row.status = "missing";
-        std::vector<std::string> names;
-        for (const auto& b : host.backends()) names.push_back(b->name());
-        row.reason = fmt::format("no backend plugin named '{}' (found: {})", backend_name,
-                                 names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
-        say(fmt::format("{}: {}", who, row.reason));
-        return row;
-    }
-    std::vector<std::string> problems;
-    for (const auto& d : check_backends(project, host))
-        if (d.severity == sdk::Diagnostic::Severity::error) problems.push_back(config::format_diagnostic(d));
-    std::vector<InputFile> inputs;
-    if (problems.empty()) {
-        try {
-            const auto opt = sc.backends.count(backend_name) ? sc.backends.at(backend_name) : sdk::Option{};
-            std::vector<std::string> extras;
-            for (const auto& e : unwrap(*backend, "extra_inputs", backend->abi().extra_inputs(opt)))
-                extras.push_back(e.path);
-            inputs = copy_inputs(user, sc, extras, project.dir);
-            std::string text;
-            read_file(user.file, text);
-            write_file_atomically(project.file, "# freezer compare holds the project in memory; this copy is for "
-                                                "reference\n" + text);
-        } catch (const std::exception& e) {
-            problems.push_back(fmt::format("cannot copy the inputs: {}", e.what()));
-        }
-    }
-    if (!problems.empty()) {
-        row.status = "missing";
-        row.reason = fmt::format("{}", fmt::join(problems, "; "));
-        say(fmt::format("{}: {}", who, row.reason));
-        return row;
-    }
-
-    QuietReporter quiet(progress);
-    BuildOptions build_opts{{sc.name}, false, "", jobs, false};
-    auto build = [&]() -> SidecarResult {
-        Builder builder(project, host, quiet);  // a fresh one, as a new `freezer build` is
-        auto results = builder.build(build_opts);
-        return results.front();
-    };
-
-    // 1. Cold.
-    say(fmt::format("{}: cold build ...", who));
-    SidecarResult cold;
-    try {
-        cold = build();
-    } catch (const std::exception& e) {  // SetupError: the tool or interpreter is not there
-        row.status = "missing";
-        row.reason = e.what();
-        say(fmt::format("{}: {}", who, row.reason));
-        return row;
-    }
-    {
-        Toolchain t(Layout(project).probes_file());
-        try {
-            row.tool_version = t.tool(*backend, t.interpreter(project.python, project.dir)).version;
-        } catch (const std::exception&) {
-        }
-    }
-    if (cold.status != Status::built) {
-        fail_row(row, cold, "cold build");
-        row.cold = figures(cold);
-        say(fmt::format("{}: FAILED: {}", who, row.reason));
-        return row;
-    }
-    row.cold = figures(cold);
-    row.smoke_passed = cold.smoke.passed || !cold.smoke.ran;
-    row.smoke = cold.smoke.message;
-    // Size, files and start-up describe the last good build, the one left on disk.
+    std::string who;  // "api x nuitka", as every progress line starts
+    std::shared_ptr<LoadedBackend> backend;
+    std::vector<InputFile> inputs;  // as copied into the scratch project
     fs::path final_artifact;
-    auto describe_artifact = [&](const SidecarResult& r) {
+    QuietReporter quiet;
+    BuildOptions build_opts;
+
+    Measurement(const Context& c, const config::Sidecar& user_sc, const std::string& backend_name, const fs::path& dir)
+        : ctx(c), cell(dir), project(c.user), quiet(c.progress), build_opts{{user_sc.name}, false, "", c.jobs, false} {
+        row.sidecar = user_sc.name;
+        row.backend = backend_name;
+        row.mode = user_sc.mode;
+        row.smoke_configured = user_sc.smoke.run || user_sc.smoke.http;
+        row.startup.what = describe_smoke(user_sc.smoke);
+        who = fmt::format("{} x {}", row.sidecar, row.backend);
+        project.dir = cell / "project";
+        project.file = project.dir / ctx.user.file.filename();
+        project.cache_dir = cell / "cache";
+        project.output_dir = cell / "dist";
+        project.tauri_dir.reset();
+        project.remote_cache.reset();  // a cold build is a build: no restores, no uploads
+        project.python = ctx.python;
+        project.sidecars = {user_sc};
+        project.sidecars.front().backend = backend_name;
+        project.matrix = {};
+    }
+
+    CompareRow run() {
+        if (prepare() && measure_cold()) {
+            measure_no_change();
+            measure_change();
+            measure_startup();
+        }
+        return row;
+    }
+
+    const config::Sidecar& sc() const { return project.sidecars.front(); }
+    void say(const std::string& line) const { if (ctx.progress) ctx.progress(line); }
+    bool missing(const std::string& reason) {  // the row's end: a plugin, tool or setting is not there
+        row.status = "missing";
+        row.reason = reason;
+        say(fmt::format("{}: {}", who, row.reason));
+        return false;
+    }
+    SidecarResult build() {
+        Builder builder(project, ctx.host, quiet);  // a fresh one, as a new `freezer build` is
+        return builder.build(build_opts).front();
+    }
+
+    // 0. The plugin, its settings and a copy of the inputs; false when one is missing.
+    bool prepare() {
+        backend = ctx.host.find(row.backend);
+        if (!backend) {
+            std::vector<std::string> names;
+            for (const auto& b : ctx.host.backends()) names.push_back(b->name());
+            return missing(fmt::format("no backend plugin named '{}' (found: {})", row.backend,
+                                       names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+        }
+        std::vector<std::string> problems;
+        for (const auto& d : check_backends(project, ctx.host))
+            if (d.severity == sdk::Diagnostic::Severity::error) problems.push_back(config::format_diagnostic(d));
+        if (problems.empty()) {
+            try {
+                const auto opt = sc().backends.count(row.backend) ? sc().backends.at(row.backend) : sdk::Option{};
+                std::vector<std::string> extras;
+                for (const auto& e : unwrap(*backend, "extra_inputs", backend->abi().extra_inputs(opt)))
+                    extras.push_back(e.path);
+                inputs = copy_inputs(ctx.user, sc(), extras, project.dir);
+                std::string text;
+                read_file(ctx.user.file, text);
+                write_file_atomically(project.file, "# freezer compare holds the project in memory; this copy is "
+                                                    "for reference\n" + text);
+            } catch (const std::exception& e) {
+                problems.push_back(fmt::format("cannot copy the inputs: {}", e.what()));
+            }
+        }
+        return problems.empty() || missing(fmt::format("{}", fmt::join(problems, "; ")));
+    }
+
+    // 1. Cold; false when nothing was built to go on with.
+    bool measure_cold() {
+        say(fmt::format("{}: cold build ...", who));
+        SidecarResult cold;
+        try {
+            cold = build();
+        } catch (const std::exception& e) {  // SetupError: the tool or interpreter is not there
+            return missing(e.what());
+        }
+        {
+            Toolchain t(Layout(project).probes_file());
+            try {
+                row.tool_version = t.tool(*backend, t.interpreter(project.python, project.dir)).version;
+            } catch (const std::exception&) {
+            }
+        }
+        row.cold = figures(cold);
+        if (cold.status != Status::built) {
+            fail_row(row, cold, "cold build");
+            say(fmt::format("{}: FAILED: {}", who, row.reason));
+            return false;
+        }
+        row.smoke_passed = cold.smoke.passed || !cold.smoke.ran;
+        row.smoke = cold.smoke.message;
+        describe_artifact(cold);
+        say(fmt::format("{}: cold build {:.1f}s, {} bytes in {} file{}", who, cold.duration.count() / 1000.0,
+                        row.size, row.files, row.files == 1 ? "" : "s"));
+        return true;
+    }
+
+    // Size, files and start-up describe the last good build, the one left on disk.
+    void describe_artifact(const SidecarResult& r) {
         final_artifact = r.artifact;
         row.size = r.size;
         row.artifact = fs::relative(r.artifact, project.output_dir).generic_string();
@@ -235,31 +260,31 @@ CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, 
         for (auto it = fs::recursive_directory_iterator(r.artifact.parent_path());
              it != fs::recursive_directory_iterator(); ++it)
             row.files += it->is_regular_file();
-    };
-    describe_artifact(cold);
-    say(fmt::format("{}: cold build {:.1f}s, {} bytes in {} file{}", who, cold.duration.count() / 1000.0,
-                    row.size, row.files, row.files == 1 ? "" : "s"));
-
-    // 2. No change.
-    for (int i = 0; i < options.runs && !interrupt_requested(); ++i) {
-        const auto t = Clock::now();
-        const auto r = build();
-        const std::chrono::duration<double, std::milli> took = Clock::now() - t;
-        if (r.status != Status::skipped) {
-            row.status = "failed";
-            row.reason = fmt::format("no-change build {} was not a skip ({}: {})", i + 1, to_string(r.status),
-                                     r.status == Status::failed ? r.error : r.reason);
-            break;
-        }
-        row.no_change_samples_ms.push_back(took.count());
     }
-    if (!row.no_change_samples_ms.empty()) row.no_change_ms = percentile(row.no_change_samples_ms, 50);
+
+    // 2. No change: N more builds, each of them a skip.
+    void measure_no_change() {
+        for (int i = 0; i < ctx.options.runs && !interrupt_requested(); ++i) {
+            const auto t = Clock::now();
+            const auto r = build();
+            const std::chrono::duration<double, std::milli> took = Clock::now() - t;
+            if (r.status != Status::skipped) {
+                row.status = "failed";
+                row.reason = fmt::format("no-change build {} was not a skip ({}: {})", i + 1, to_string(r.status),
+                                         r.status == Status::failed ? r.error : r.reason);
+                break;
+            }
+            row.no_change_samples_ms.push_back(took.count());
+        }
+        if (!row.no_change_samples_ms.empty()) row.no_change_ms = percentile(row.no_change_samples_ms, 50);
+    }
 
     // 3. A one-line change to one input.
-    row.changed_file = change_target(sc, inputs);
-    if (!row.changed_file.empty()) {
+    void measure_change() {
+        row.changed_file = change_target(sc(), inputs);
+        if (row.changed_file.empty()) return;
         {
-            std::ofstream edit(project.dir / sc.root / row.changed_file, std::ios::app);
+            std::ofstream edit(project.dir / sc().root / row.changed_file, std::ios::app);
             edit << "\n_freezer_compare_edit = 1  # one line added by freezer compare\n";
         }
         say(fmt::format("{}: rebuild after a one-line change to {} ...", who, row.changed_file));
@@ -272,40 +297,37 @@ CompareRow measure(const config::Project& user, const config::Sidecar* user_sc, 
             describe_artifact(r);
         }
     }
+
     // 4. Start-up, of the final build: one run on a fresh HOME, then N on the same one.
-    if (row.smoke_configured && row.status == "ok") {
-        const auto state = StateStore(Layout(project).state_dir()).load(sc.name, backend_name);
-        SmokeEnvironment how{project.python, state ? state->output.standalone : true,
-                             cell / "run-home"};
-        for (int i = 0; i <= options.runs && !interrupt_requested(); ++i) {
-            const auto o = run_smoke_test(sc.smoke, final_artifact, how);
+    void measure_startup() {
+        if (!row.smoke_configured || row.status != "ok") return;
+        const auto state = StateStore(Layout(project).state_dir()).load(sc().name, row.backend);
+        SmokeEnvironment how{project.python, state ? state->output.standalone : true, cell / "run-home"};
+        for (int i = 0; i <= ctx.options.runs && !interrupt_requested(); ++i) {
+            const auto o = run_smoke_test(sc().smoke, final_artifact, how);
             if (!o.passed) {
                 row.status = "failed";
                 row.smoke_passed = false;
                 row.smoke = o.message;
-                row.reason = fmt::format("smoke run {} of {}: {}", i + 1, options.runs + 1, o.message);
+                row.reason = fmt::format("smoke run {} of {}: {}", i + 1, ctx.options.runs + 1, o.message);
                 row.log_tail = o.output_tail;
-                break;
+                return;
             }
             if (i == 0)
                 row.startup.first = o.startup;
             else
                 row.startup.samples.push_back(o.startup);
         }
-        if (row.status == "ok") {
-            row.startup.measured = true;
-            std::vector<double> samples;
-            for (const auto& m : row.startup.samples) samples.push_back(static_cast<double>(m.count()));
-            row.startup.median_ms = percentile(samples, 50);
-            row.startup.p90_ms = percentile(samples, 90);
-            say(fmt::format("{}: start-up first {}ms, median {:.0f}ms, p90 {:.0f}ms over {} runs", who,
-                            row.startup.first.count(), row.startup.median_ms, row.startup.p90_ms,
-                            row.startup.samples.size()));
-        }
+        row.startup.measured = true;
+        std::vector<double> samples;
+        for (const auto& s : row.startup.samples) samples.push_back(static_cast<double>(s.count()));
+        row.startup.median_ms = percentile(samples, 50);
+        row.startup.p90_ms = percentile(samples, 90);
+        say(fmt::format("{}: start-up first {}ms, median {:.0f}ms, p90 {:.0f}ms over {} runs", who,
+                        row.startup.first.count(), row.startup.median_ms, row.startup.p90_ms,
+                        row.startup.samples.size()));
     }
-
-    return row;
-}
+};
 
 }  // namespace
 
@@ -361,12 +383,13 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
     } cleanup{scratch, options.keep_scratch};
     if (options.keep_scratch) report.scratch = scratch;
     say(fmt::format("scratch copy in {}{}", scratch.string(), options.keep_scratch ? " (kept)" : ""));
+    const Context ctx{user, host, options, python, report.jobs, progress};
 
     for (const auto* user_sc : selected)
         for (const auto& backend_name : options.backends) {
             if (interrupt_requested()) break;  // Ctrl-C: report what was measured so far
-            report.rows.push_back(measure(user, user_sc, backend_name, host, options, python, report.jobs,
-                                          scratch / fmt::format("{}@{}", user_sc->name, backend_name), progress));
+            const auto cell = scratch / fmt::format("{}@{}", user_sc->name, backend_name);
+            report.rows.push_back(Measurement(ctx, *user_sc, backend_name, cell).run());
         }
     report.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     return report;

@@ -12,6 +12,7 @@
 #include <freezer/config.hpp>
 
 #include "cache/artifact_cache.hpp"
+#include "util/sha256.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

@@ -393,6 +393,29 @@ TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reu
     CHECK(w["reason"] == "modified greeter/__main__.py");
     CHECK(w["metrics"]["ccache_hits"].get<long>() > 0);
     CHECK(run_binary(p / "dist/cli/cli", {"Ada"}).out == "Hi, Ada!\n");
+
+    // clean forgets every backend's build: the configured one (dist/cli) and a --backend
+    // one (dist/cli@pyinstaller), with their logs and state; packager caches stay.
+    REQUIRE(run_freezer(p.dir.path(), {"build", "cli", "--backend", "pyinstaller"}).code == 0);
+    REQUIRE(fs::exists(p / "dist/cli@pyinstaller/cli"));
+    REQUIRE(fs::exists(p / ".freezer/logs/cli@pyinstaller.log"));
+    CHECK(run_freezer(p.dir.path(), {"clean", "--backend", "nuitka", "cli"}).code == 0);
+    CHECK_FALSE(fs::exists(p / "dist/cli"));
+    CHECK_FALSE(fs::exists(p / ".freezer/logs/cli.log"));
+    CHECK_FALSE(fs::exists(p / ".freezer/state/cli@nuitka.json"));
+    CHECK(fs::exists(p / "dist/cli@pyinstaller/cli"));  // only Nuitka's build was forgotten
+    CHECK(fs::exists(p / ".freezer/state/cli@pyinstaller.json"));
+    CHECK(fs::exists(p / ".freezer/cache/backends/nuitka/ccache"));
+    CHECK(run_freezer(p.dir.path(), {"clean", "cli"}).code == 0);
+    CHECK_FALSE(fs::exists(p / "dist/cli@pyinstaller"));
+    CHECK_FALSE(fs::exists(p / ".freezer/logs/cli@pyinstaller.log"));
+    CHECK_FALSE(fs::exists(p / ".freezer/state/cli@pyinstaller.json"));
+    CHECK_FALSE(fs::exists(p / ".freezer/stage/cli"));
+    CHECK(fs::exists(p / ".freezer/cache/backends/nuitka/ccache"));
+    CHECK(run_freezer(p.dir.path(), {"clean", "nosuch"}).code == 2);
+    // Forgotten means rebuilt (or restored from the artifact cache), never skipped.
+    auto again = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(again.report["sidecars"][0]["status"] != "skipped");
 }
 
 TEST_CASE("the same app frozen by PyInstaller, Nuitka and pex knows which one froze it",

@@ -87,31 +87,39 @@ size_t on_upload(char* buffer, size_t size, size_t n, void* user) {
     }
 }
 
+// A transfer's handle, or nullptr with the reason in rs.error.
+CURL* begin(const Curl& c, HttpResponse& rs) {
+    if (!c.problem.empty()) {
+        rs.error = c.problem;
+        return nullptr;
+    }
+    CURL* h = c.easy_init();
+    if (!h) rs.error = "curl_easy_init failed";
+    return h;
+}
+
+void perform(const Curl& c, CURL* h, HttpResponse& rs) {
+    const CURLcode rc = c.easy_perform(h);
+    if (rc == CURLE_OK)
+        c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs.status);
+    else
+        rs.error = c.easy_strerror(rc);
+}
+
 }  // namespace
 
 HttpResponse http_get_status(const std::string& url, std::chrono::milliseconds timeout) {
     HttpResponse rs;
     const auto& c = curl();
-    if (!c.problem.empty()) {
-        rs.error = c.problem;
-        return rs;
-    }
-    CURL* h = c.easy_init();
-    if (!h) {
-        rs.error = "curl_easy_init failed";
-        return rs;
-    }
+    CURL* h = begin(c, rs);
+    if (!h) return rs;
     c.easy_setopt(h, CURLOPT_URL, url.c_str());
     c.easy_setopt(h, CURLOPT_NOPROXY, "*");
     c.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::min(500L, static_cast<long>(timeout.count())));
     c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     c.easy_setopt(h, CURLOPT_WRITEFUNCTION, &discard);
-    const CURLcode rc = c.easy_perform(h);
-    if (rc == CURLE_OK)
-        c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs.status);
-    else
-        rs.error = c.easy_strerror(rc);
+    perform(c, h, rs);
     c.easy_cleanup(h);
     return rs;
 }
@@ -119,15 +127,8 @@ HttpResponse http_get_status(const std::string& url, std::chrono::milliseconds t
 HttpResponse http_request(const HttpRequest& rq) {
     HttpResponse rs;
     const auto& c = curl();
-    if (!c.problem.empty()) {
-        rs.error = c.problem;
-        return rs;
-    }
-    CURL* h = c.easy_init();
-    if (!h) {
-        rs.error = "curl_easy_init failed";
-        return rs;
-    }
+    CURL* h = begin(c, rs);
+    if (!h) return rs;
     Transfer t{&rq, &rs};
     curl_slist* headers = nullptr;
     for (const auto& line : rq.headers) headers = c.slist_append(headers, line.c_str());
@@ -150,11 +151,7 @@ HttpResponse http_request(const HttpRequest& rq) {
         const auto size = rq.upload_text ? rq.upload_text->size() : rq.upload_size;
         c.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
     }
-    const CURLcode rc = c.easy_perform(h);
-    if (rc == CURLE_OK)
-        c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs.status);
-    else
-        rs.error = c.easy_strerror(rc);
+    perform(c, h, rs);
     if (headers) c.slist_free_all(headers);
     c.easy_cleanup(h);
     return rs;

@@ -1,0 +1,64 @@
+// The HTML page's bar charts (compare_html in compare_report.cpp): inline SVG, no script.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "compare_report.hpp"
+#include "junit.hpp"
+
+namespace freezer::cli::chart {
+
+std::string bar_chart(const std::string& id, const std::string& title, const std::string& unit,
+                      const std::vector<Series>& series, const std::vector<Group>& groups,
+                      const std::function<std::string(double)>& fmt_value) {
+    const int label_w = 190, chart_w = 460, value_w = 90, bar_h = 16, gap = 4, group_gap = 14, top = 34;
+    double max = 0;
+    for (const auto& g : groups)
+        for (const auto& v : g.values)
+            if (v) max = std::max(max, *v);
+    if (max <= 0) max = 1;
+    int y = top;
+    std::string bars;
+    for (const auto& g : groups) {
+        const int rows = g.missing.empty() ? static_cast<int>(series.size()) : 1;
+        const int group_h = rows * (bar_h + gap) - gap;
+        bars += fmt::format(R"(<text x="{}" y="{}" class="label" text-anchor="end">{}</text>)", label_w - 10,
+                            y + group_h / 2 + 5, xml_escape(g.label));
+        if (!g.missing.empty()) {
+            bars += fmt::format(R"(<text x="{}" y="{}" class="missing">{}</text>)", label_w, y + bar_h - 3,
+                                xml_escape(g.missing));
+        } else {
+            for (std::size_t s = 0; s < series.size(); ++s) {
+                const auto& v = g.values[s];
+                const int by = y + static_cast<int>(s) * (bar_h + gap);
+                if (!v) {
+                    bars += fmt::format(R"(<text x="{}" y="{}" class="value">-</text>)", label_w + 4, by + bar_h - 3);
+                    continue;
+                }
+                const int w = std::max(1, static_cast<int>(*v / max * chart_w));
+                bars += fmt::format(
+                    R"(<rect class="bar" data-series="{}" x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>{}: {}</title></rect>)",
+                    xml_escape(series[s].name), label_w, by, w, bar_h, series[s].color,
+                    xml_escape(g.label + " " + series[s].name), xml_escape(fmt_value(*v)));
+                bars += fmt::format(R"(<text x="{}" y="{}" class="value">{}</text>)", label_w + w + 6, by + bar_h - 3,
+                                    xml_escape(fmt_value(*v)));
+            }
+        }
+        y += group_h + group_gap;
+    }
+    std::string legend;
+    int lx = label_w;
+    for (const auto& s : series) {
+        legend += fmt::format(R"(<rect x="{}" y="8" width="12" height="12" fill="{}"/><text x="{}" y="18" class="legend">{}</text>)",
+                              lx, s.color, lx + 16, xml_escape(s.name));
+        lx += 16 + static_cast<int>(s.name.size()) * 7 + 18;
+    }
+    const int height = y + 4;
+    return fmt::format(
+        R"(<figure class="chart" id="{}"><figcaption>{} <span class="unit">({})</span></figcaption>)"
+        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}</svg></figure>)",
+        id, xml_escape(title), xml_escape(unit), label_w + chart_w + value_w, height, label_w + chart_w + value_w,
+        height, xml_escape(title), legend, bars);
+}
+
+}  // namespace freezer::cli::chart
