@@ -9,6 +9,7 @@
 
 #include "util/formats.hpp"
 
+#include "text_table.hpp"
 namespace freezer::cli {
 using nlohmann::json;
 using std::chrono::milliseconds;
@@ -140,34 +141,17 @@ json compare_json(const CompareReport& report, const std::string& freezer_versio
     return out;
 }
 
-namespace {
-std::string render_table(const std::vector<Line>& lines, const std::function<std::string(const std::string&, std::size_t)>& status_style) {
-    std::vector<std::size_t> w(kHeader.size());
-    for (std::size_t c = 0; c < kHeader.size(); ++c) w[c] = kHeader[c].size();
-    for (const auto& l : lines)
-        for (std::size_t c = 0; c < l.size(); ++c) w[c] = std::max(w[c], l[c].text.size());
-    std::string out = " ";
-    for (std::size_t c = 0; c < kHeader.size(); ++c)
-        out += " " + (c < 3 || c == 13 ? fmt::format("{:<{}}", kHeader[c], w[c]) : fmt::format("{:>{}}", kHeader[c], w[c]));
-    out += "\n";
-    for (const auto& l : lines) {
-        std::string line = " ";
-        for (std::size_t c = 0; c < l.size(); ++c) {
-            auto text = l[c].right ? fmt::format("{:>{}}", l[c].text, w[c]) : fmt::format("{:<{}}", l[c].text, w[c]);
-            if (c == 2 || c == 13) text = status_style(text, c);
-            line += " " + text;
-        }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        out += line + "\n";
-    }
-    return out;
-}
-}  // namespace
-
 std::string compare_table(const CompareReport& report, const Style& style) {
-    std::vector<Line> lines;
-    for (const auto& r : report.rows) lines.push_back(row_cells(r));
-    std::string out = "\n" + render_table(lines, [&](const std::string& t, std::size_t) {
+    std::vector<Column> columns;
+    for (std::size_t c = 0; c < kHeader.size(); ++c) columns.push_back({kHeader[c], !(c < 3 || c == 13)});
+    TextTable table(std::move(columns));
+    for (const auto& r : report.rows) {
+        std::vector<std::string> cells;
+        for (const auto& cell : row_cells(r)) cells.push_back(cell.text);
+        table.add(std::move(cells));
+    }
+    std::string out = "\n" + table.render("  ", " ", [&](const std::string& t, std::size_t c) {
+        if (c != 2 && c != 13) return t;
         if (t.find("FAILED") != std::string::npos || t.find("failed") != std::string::npos) return style.red(t);
         if (t.find("missing") != std::string::npos) return style.yellow(t);
         if (t.find("passed") != std::string::npos || t.rfind("ok", 0) == 0) return style.green(t);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "text_table.hpp"
+
 namespace freezer::cli {
 
 Style make_style(const std::string& mode, std::FILE* stream) {
@@ -196,21 +198,13 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
     int counts[5] = {0, 0, 0, 0, 0};  // indexed by Status
     for (const auto& r : results) ++counts[static_cast<int>(r.status)];
     if (results.size() > 1) {
-        std::size_t name_w = 7, backend_w = 7;
-        for (const auto& r : results) {
-            name_w = std::max(name_w, r.name.size());
-            backend_w = std::max(backend_w, r.backend.size());
-        }
-        fmt::print("\n  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {:<6}  {}\n", "sidecar", name_w, "backend", backend_w,
-                   "status", "time", "size", "smoke", "notes");
-        for (const auto& r : results) {
-            const std::string smoke = !r.smoke.ran ? "-" : r.smoke.passed ? "passed" : "FAILED";
-            const std::string notes = metrics_text(r.metrics);
-            fmt::print("  {:<{}}  {:<{}}  {:<9}  {:>7}  {:>9}  {:<6}  {}\n", r.name, name_w, r.backend, backend_w,
-                       to_string(r.status), human_duration(r.duration),
-                       r.size ? human_size(r.size) : std::string("-"), smoke, notes);
-        }
-        fmt::print("\n");
+        TextTable table({{"sidecar"}, {"backend"}, {"status", false, 9}, {"time", true, 7}, {"size", true, 9},
+                         {"smoke", false, 6}, {"notes"}});
+        for (const auto& r : results)
+            table.add({r.name, r.backend, to_string(r.status), human_duration(r.duration),
+                       r.size ? human_size(r.size) : std::string("-"),
+                       !r.smoke.ran ? "-" : r.smoke.passed ? "passed" : "FAILED", metrics_text(r.metrics)});
+        fmt::print("\n{}\n", table.render("  ", "  "));
     }
     auto line = fmt::format("{} built, ", counts[0]);
     if (counts[4]) line += fmt::format("{} restored from the cache, ", counts[4]);
