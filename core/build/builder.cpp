@@ -69,6 +69,14 @@ std::vector<FileLock> lock_outputs(const BuildContext& ctx, std::vector<std::str
 
 }  // namespace
 
+SetupError no_such_sidecar(const config::Project& project, const std::string& name) {
+    std::vector<std::string> all;
+    for (const auto& s : project.sidecars) all.push_back(s.name);
+    const auto hint = config::did_you_mean(name, all);
+    return SetupError(fmt::format("no sidecar named '{}' in {}{} (sidecars: {})", name, project.file.string(),
+                                  hint.empty() ? "" : "; did you mean '" + hint + "'?", fmt::join(all, ", ")));
+}
+
 Builder::Builder(const config::Project& project, const PluginHost& host, Reporter& reporter)
     : ctx_(std::make_unique<BuildContext>(project, host, reporter)), evaluator_(std::make_unique<Evaluator>(*ctx_)) {}
 
@@ -83,13 +91,7 @@ std::vector<const config::Sidecar*> Builder::select(const std::vector<std::strin
     }
     for (const auto& name : names) {
         const auto* sc = project.find(name);
-        if (!sc) {
-            std::vector<std::string> all;
-            for (const auto& s : project.sidecars) all.push_back(s.name);
-            const auto hint = config::did_you_mean(name, all);
-            throw SetupError(fmt::format("no sidecar named '{}' in {}{} (sidecars: {})", name, project.file.string(),
-                                         hint.empty() ? "" : "; did you mean '" + hint + "'?", fmt::join(all, ", ")));
-        }
+        if (!sc) throw no_such_sidecar(project, name);
         if (std::find(selected.begin(), selected.end(), sc) == selected.end()) selected.push_back(sc);
     }
     return selected;

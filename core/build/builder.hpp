@@ -43,6 +43,10 @@ struct Explanation {
     std::vector<std::string> changes;
 };
 
+// The error for a sidecar name freezer.yaml does not have: the names it has, and the
+// nearest one.
+SetupError no_such_sidecar(const config::Project& project, const std::string& name);
+
 class Builder {
 public:
     Builder(const config::Project& project, const PluginHost& host, Reporter& reporter);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "build/builder.hpp"
 #include "build/layout.hpp"
 #include "util/error.hpp"
 
@@ -69,7 +70,7 @@ CleanReport clean(const config::Project& project, const CleanOptions& options) {
     std::vector<const config::Sidecar*> selected;
     for (const auto& name : options.sidecars) {
         const auto* sc = project.find(name);
-        if (!sc) throw SetupError(fmt::format("no sidecar named '{}' in {}", name, project.file.string()));
+        if (!sc) throw no_such_sidecar(project, name);
         selected.push_back(sc);
     }
     if (options.sidecars.empty())
