@@ -255,6 +255,47 @@ TEST_CASE("a failed or crashed build keeps the previous output and state", "[bui
     CHECK(f.runs("api") == 2);
 }
 
+TEST_CASE("a dependency upgraded in the interpreter's environment rebuilds and is named", "[builder][environment]") {
+    Fixture f;
+    // A real venv (no pip: fast), whose site-packages gets distributions as pip lays
+    // them out; the probe of its sys.path and the listing are freezer's own.
+    ProcessSpec venv;
+    venv.argv = {"/usr/bin/python3", "-m", "venv", "--without-pip", (f.dir / "venv").string()};
+    venv.timeout = 60s;
+    REQUIRE(run_process(venv).ok());
+    fs::path site;
+    for (const auto& e : fs::directory_iterator(f.dir / "venv/lib")) site = e.path() / "site-packages";
+    REQUIRE(fs::is_directory(site));
+    auto install = [&](const std::string& dist_info) { fs::create_directories(site / dist_info); };
+    install("six-1.16.0.dist-info");
+    f.config("version: 1\npython: venv/bin/python\nsidecars:\n" + sidecar_yaml("api"));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+    REQUIRE(f.build_one().status == Status::skipped);
+
+    // pip install six==1.17.0: nothing of the sidecar's own changed.
+    fs::rename(site / "six-1.16.0.dist-info", site / "six-1.17.0.dist-info");
+    auto r = f.build_one();
+    CHECK(r.status == Status::built);
+    CHECK(r.reason == "dependency six: 1.16.0 -> 1.17.0");
+    CHECK(f.build_one().status == Status::skipped);
+
+    install("httpx-0.28.1.dist-info");
+    install("PyYAML-6.0.3-py3.11.egg-info");
+    r = f.build_one();
+    CHECK(r.status == Status::built);
+    CHECK(r.changes == std::vector<std::string>{"dependency added: httpx 0.28.1", "dependency added: pyyaml 6.0.3"});
+
+    fs::remove_all(site / "httpx-0.28.1.dist-info");
+    r = f.build_one();
+    CHECK(r.changes == std::vector<std::string>{"dependency removed: httpx 0.28.1"});
+
+    // Back to the first environment: that build is in the artifact cache.
+    fs::remove_all(site / "PyYAML-6.0.3-py3.11.egg-info");
+    fs::rename(site / "six-1.17.0.dist-info", site / "six-1.16.0.dist-info");
+    CHECK(f.build_one().status == Status::restored);
+}
+
 TEST_CASE("the fake's options are validated", "[builder]") {
     Fixture f;
     f.source("api", "A");

@@ -7,6 +7,7 @@
 
 #include "inputs/glob.hpp"
 #include "inputs/hash.hpp"
+#include "inputs/environment.hpp"
 #include "inputs/input_set.hpp"
 
 namespace freezer {
@@ -136,6 +137,8 @@ Evaluation Evaluator::evaluate(const config::Sidecar& sc, const std::string& bac
     ev.config = build_config_json(sc, backend_name);
     ev.toolchain = toolchain_json(backend_name, backend.version(), ev.tool.version, python.implementation,
                                   python.version, host_triple());
+    // What the app's imports resolve to: a dependency upgraded in place rebuilds.
+    ev.toolchain["distributions"] = list_distributions(python.sys_path);
     // The plan itself joins the key: a plugin that changes what it runs rebuilds, even
     // when its version string did not move.
     const auto rq = make_request(ctx_, ev, /*clean=*/false);

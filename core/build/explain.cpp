@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "build/evaluate.hpp"
+#include "inputs/environment.hpp"
 
 namespace freezer {
 using nlohmann::json;
@@ -23,10 +24,18 @@ std::vector<std::string> json_changes(const json& before, const json& after, con
         const json a = before.contains(k) ? before[k] : json();
         const json b = after.contains(k) ? after[k] : json();
         if (a == b) continue;
-        if (k == "plan")
+        if (k == "plan") {
             out.push_back(what + ": the commands the backend plans changed (plugin updated)");
-        else
+        } else if (k == "distributions") {
+            if (!a.is_object()) {
+                out.push_back(fmt::format("{}: installed distributions recorded ({})", what, b.size()));
+                continue;
+            }
+            for (const auto& line : distribution_changes(a.get<Distributions>(), b.get<Distributions>()))
+                out.push_back("dependency " + line);
+        } else {
             out.push_back(fmt::format("{} {}: {} -> {}", what, k, a.dump(), b.dump()));
+        }
     }
     return out;
 }

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "util/atomic_file.hpp"
@@ -121,27 +123,34 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
     const auto real = fs::canonical(path, ec).string();
     const std::string id = "python:" + path;
     if (auto facts = cached(id)) {
-        interpreter_ = Interpreter{path, facts->value("version", ""),
-                                   facts->value("implementation", "")};
+        interpreter_ = Interpreter{path, facts->value("version", ""), facts->value("implementation", ""),
+                                   facts->value("sys_path", std::vector<std::string>{})};
         return *interpreter_;
     }
     ProcessSpec spec;
+    // The sys.path the packager will see (the cwd's '' entry is dropped).
     spec.argv = {path, "-c",
-                 "import sys, platform\nprint(platform.python_version())\n"
-                 "print(sys.implementation.name)\n"};
+                 "import sys, os, platform\nprint(platform.python_version())\n"
+                 "print(sys.implementation.name)\n"
+                 "print('\\n'.join(p for p in sys.path if p and os.path.isdir(p)))\n"};
     spec.capture = true;
     spec.timeout = std::chrono::seconds(60);
     const auto r = run_process(spec);
     if (!r.ok())
         throw SetupError(fmt::format("interpreter '{}' does not run: {}{}", path, r.describe(),
                                     r.err.empty() ? "" : "\n" + r.err));
-    const auto nl = r.out.find('\n');
-    Interpreter interp{path, r.out.substr(0, nl),
-                       nl == std::string::npos ? "" : r.out.substr(nl + 1)};
-    while (!interp.implementation.empty() && std::isspace(static_cast<unsigned char>(interp.implementation.back())))
-        interp.implementation.pop_back();
-    remember(id, {path, real.empty() ? path : real},
-             {{"version", interp.version}, {"implementation", interp.implementation}});
+    std::istringstream lines(r.out);
+    Interpreter interp{path, "", "", {}};
+    std::getline(lines, interp.version);
+    std::getline(lines, interp.implementation);
+    for (std::string dir; std::getline(lines, dir);)
+        if (!dir.empty()) interp.sys_path.push_back(dir);
+    // Installing or removing a distribution changes its folder: the probe runs again,
+    // and so a new .pth's folder is found.
+    std::vector<std::string> fingerprint = {path, real.empty() ? path : real};
+    fingerprint.insert(fingerprint.end(), interp.sys_path.begin(), interp.sys_path.end());
+    remember(id, fingerprint,
+             {{"version", interp.version}, {"implementation", interp.implementation}, {"sys_path", interp.sys_path}});
     interpreter_ = interp;
     return *interpreter_;
 }

@@ -26,6 +26,9 @@ struct Interpreter {
     std::string path;     // absolute, as configured (a venv's python is not resolved)
     std::string version;  // "3.11.2"
     std::string implementation;  // "cpython"
+    // The folders of its sys.path that exist (site-packages, .pth additions); their
+    // listings say which distributions are installed (inputs/environment.hpp).
+    std::vector<std::string> sys_path;
 };
 
 class Toolchain {

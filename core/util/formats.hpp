@@ -17,7 +17,8 @@ inline constexpr char kStatCacheMagic[] = "FRZSTAT1";
 
 // .freezer/state/probes.json (plugins/toolchain.hpp).
 //   1: first version (facts per probe id, fingerprint of paths by stat)
-inline constexpr int kProbes = 1;
+//   2: the interpreter's facts hold its sys.path folders (the installed distributions)
+inline constexpr int kProbes = 2;
 
 // The cache key's domain string (inputs/cache_key.hpp): a new one invalidates every key.
 //   1: inputs, config, toolchain (with the plan digest)
