@@ -296,6 +296,37 @@ TEST_CASE("a dependency upgraded in the interpreter's environment rebuilds and i
     CHECK(f.build_one().status == Status::restored);
 }
 
+TEST_CASE("an editable install's sources are inputs: an edit there rebuilds", "[builder][environment]") {
+    Fixture f;
+    ProcessSpec venv;
+    venv.argv = {"/usr/bin/python3", "-m", "venv", "--without-pip", (f.dir / "venv").string()};
+    venv.timeout = 60s;
+    REQUIRE(run_process(venv).ok());
+    fs::path site;
+    for (const auto& e : fs::directory_iterator(f.dir / "venv/lib")) site = e.path() / "site-packages";
+    // What `pip install -e libs/mylib` leaves with a .pth-based backend (hatchling, uv):
+    // a dist-info and a .pth naming the source folder.
+    write(f.dir / "libs/mylib/mylib/__init__.py", "NAME = 'one'\n");
+    fs::create_directories(site / "mylib-0.1.0.dist-info");
+    write(site / "_mylib.pth", (f.dir / "libs/mylib").string() + "\n");
+    f.config("version: 1\npython: venv/bin/python\nsidecars:\n" + sidecar_yaml("api"));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+    REQUIRE(f.build_one().status == Status::skipped);
+
+    const auto lib = fs::weakly_canonical(f.dir / "libs/mylib/mylib/__init__.py").string();
+    write(f.dir / "libs/mylib/mylib/__init__.py", "NAME = 'two'\n");
+    auto r = f.build_one();
+    CHECK(r.status == Status::built);
+    CHECK(r.reason == "editable source modified: " + lib);
+    CHECK(f.build_one().status == Status::skipped);
+
+    write(f.dir / "libs/mylib/mylib/extra.py", "X = 1\n");
+    r = f.build_one();
+    CHECK(r.changes == std::vector<std::string>{"editable source added: " +
+                                                fs::weakly_canonical(f.dir / "libs/mylib/mylib/extra.py").string()});
+}
+
 TEST_CASE("the fake's options are validated", "[builder]") {
     Fixture f;
     f.source("api", "A");

@@ -350,6 +350,42 @@ TEST_CASE("a binary that fails its smoke test is not installed", "[integration]"
     CHECK(fixed.report["sidecars"][0]["reason"] == "up to date; its changed smoke test passed");
 }
 
+TEST_CASE("a binary missing a module or a data file says what to add to freezer.yaml", "[integration]") {
+    Project p;
+    // A module imported by a computed name, and a file read with open(): both invisible
+    // to PyInstaller's analysis.
+    freezer::test::write(p / "cli/greeter/extra.py", "GREETING = 'Hello'\n");
+    freezer::test::write(p / "cli/greeter/names.json", "[\"Ada\"]\n");
+    const auto main_py = freezer::test::read(p / "cli/greeter/__main__.py");
+    freezer::test::write(p / "cli/greeter/__main__.py",
+                         "import importlib, json, os\n"
+                         "extra = importlib.import_module('greeter.' + 'extra')\n"
+                         "NAMES = json.load(open(os.path.join(os.path.dirname(__file__), 'names.json')))\n" +
+                             main_py);
+    auto r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(r.code == 1);
+    CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(),
+               Catch::Contains("hint: the binary could not import 'greeter.extra'") &&
+                   Catch::Contains("hidden_imports: [greeter.extra]"));
+
+    // Added as the hint says: the module is found, the data file is next.
+    auto yaml = freezer::test::read(p / "freezer.yaml");
+    yaml = std::regex_replace(yaml, std::regex("    module: greeter"), "    module: greeter\n    hidden_imports: [greeter.extra]");
+    freezer::test::write(p / "freezer.yaml", yaml);
+    r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(r.code == 1);
+    CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(),
+               Catch::Contains("which is greeter/names.json in the sources") &&
+                   Catch::Contains("data: [{src: greeter/names.json, dest: greeter}]"));
+
+    yaml = std::regex_replace(yaml, std::regex("    hidden_imports: \\[greeter.extra\\]"),
+                              "    hidden_imports: [greeter.extra]\n    data: [{src: greeter/names.json, dest: greeter}]");
+    freezer::test::write(p / "freezer.yaml", yaml);
+    r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(r.code == 0);
+    CHECK(status_of(r, "cli") == "built");
+}
+
 TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar", "[integration]") {
     TempDir dir;
     freezer::test::write(dir / "src-tauri/tauri.conf.json", R"({"bundle": {"externalBin": ["binaries/api", "binaries/cli"]}})");

@@ -121,6 +121,25 @@ std::vector<HashedInput> Evaluator::hash_inputs(const config::Sidecar& sc, const
     return inputs;
 }
 
+// The Python sources of the folders the interpreter imports from outside its
+// installation (editable installs, .pth and PYTHONPATH folders): {abs path: hash}. A
+// folder inside the sidecar's root is left out: its files are inputs already.
+nlohmann::json Evaluator::hash_sources(const config::Sidecar& sc, const Interpreter& python) {
+    static const GlobSet kInclude({"**/*.py"});
+    static const GlobSet kExclude({"**/__pycache__/**", "**/.git/**", "**/.venv/**", "**/.freezer/**", "**/node_modules/**"});
+    const auto root = fs::weakly_canonical(ctx_.project.dir / sc.root).string() + "/";
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& folder : python.source_folders) {
+        const auto dir = fs::weakly_canonical(folder).string();
+        if ((dir + "/").rfind(root, 0) == 0) continue;
+        for (const auto& f : scan_inputs(dir, kInclude, kExclude, {}).files) {
+            const auto h = stat_cache().hash("source:" + dir + "/" + f.path, dir, f.path, f.stat);
+            if (h) out[dir + "/" + f.path] = h->hex();
+        }
+    }
+    return out;
+}
+
 Evaluation Evaluator::evaluate(const config::Sidecar& sc, const std::string& backend_name, bool force) {
     Evaluation ev;
     ev.sidecar = &sc;
@@ -137,8 +156,10 @@ Evaluation Evaluator::evaluate(const config::Sidecar& sc, const std::string& bac
     ev.config = build_config_json(sc, backend_name);
     ev.toolchain = toolchain_json(backend_name, backend.version(), ev.tool.version, python.implementation,
                                   python.version, host_triple());
-    // What the app's imports resolve to: a dependency upgraded in place rebuilds.
+    // What the app's imports resolve to: a dependency upgraded in place rebuilds, and
+    // so does an edit to an editable install's sources.
     ev.toolchain["distributions"] = list_distributions(python.sys_path);
+    if (!python.source_folders.empty()) ev.toolchain["sources"] = hash_sources(sc, python);
     // The plan itself joins the key: a plugin that changes what it runs rebuilds, even
     // when its version string did not move.
     const auto rq = make_request(ctx_, ev, /*clean=*/false);

@@ -53,6 +53,7 @@ public:
 private:
     StatCache& stat_cache();
     std::vector<HashedInput> hash_inputs(const config::Sidecar& sc, const LoadedBackend& backend);
+    nlohmann::json hash_sources(const config::Sidecar& sc, const Interpreter& python);
     void decide(Evaluation& ev, bool force);
 
     BuildContext& ctx_;

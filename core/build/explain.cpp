@@ -13,6 +13,23 @@ using nlohmann::json;
 
 namespace {
 
+// An editable install's sources: {path: hash} before and after.
+std::vector<std::string> source_changes(const json& before, const json& after) {
+    std::vector<std::string> out;
+    const json none = json::object();
+    const auto& a = before.is_object() ? before : none;
+    const auto& b = after.is_object() ? after : none;
+    for (auto it = b.begin(); it != b.end(); ++it) {
+        if (!a.contains(it.key()))
+            out.push_back("editable source added: " + it.key());
+        else if (a[it.key()] != it.value())
+            out.push_back("editable source modified: " + it.key());
+    }
+    for (auto it = a.begin(); it != a.end(); ++it)
+        if (!b.contains(it.key())) out.push_back("editable source removed: " + it.key());
+    return out;
+}
+
 // Lines of `before` vs `after` for the keys whose values differ.
 std::vector<std::string> json_changes(const json& before, const json& after, const std::string& what) {
     std::vector<std::string> out;
@@ -26,6 +43,8 @@ std::vector<std::string> json_changes(const json& before, const json& after, con
         if (a == b) continue;
         if (k == "plan") {
             out.push_back(what + ": the commands the backend plans changed (plugin updated)");
+        } else if (k == "sources") {
+            for (const auto& line : source_changes(a, b)) out.push_back(line);
         } else if (k == "distributions") {
             if (!a.is_object()) {
                 out.push_back(fmt::format("{}: installed distributions recorded ({})", what, b.size()));

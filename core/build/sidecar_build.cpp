@@ -7,6 +7,7 @@
 #include "build/build_log.hpp"
 #include "build/commit.hpp"
 #include "build/install.hpp"
+#include "build/smoke_hints.hpp"
 #include "build/stage.hpp"
 #include "build/step_runner.hpp"
 #include "process/process.hpp"
@@ -41,7 +42,10 @@ void smoke_or_throw(BuildContext& ctx, const Evaluation& ev, const fs::path& exe
     if (interrupt_requested()) throw Error(Error::Kind::cancelled, "interrupted");
     if (!o.passed) {
         r.log_tail = o.output_tail;
-        throw Error(Error::Kind::failed, fmt::format("smoke test failed{}: {}; the previous output was kept", what, o.message));
+        auto error = fmt::format("smoke test failed{}: {}; the previous output was kept", what, o.message);
+        for (const auto& hint : missing_piece_hints(sc, ev.backend_name(), o.output_tail, ctx.project.dir / sc.root))
+            error += "\n  hint: " + hint;
+        throw Error(Error::Kind::failed, error);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include "build/builder.hpp"
 #include "build/context.hpp"
+#include "build/smoke_hints.hpp"
 #include "process/smoke_test.hpp"
 
 namespace freezer {
@@ -40,6 +41,8 @@ std::vector<SidecarResult> Builder::smoke(const std::vector<std::string>& names,
             r.reason = o.passed ? "smoke test passed" : "";
             if (!o.passed) {
                 r.error = "smoke test failed: " + o.message;
+                for (const auto& hint : missing_piece_hints(*sc, r.backend, o.output_tail, ctx.project.dir / sc->root))
+                    r.error += "\n  hint: " + hint;
                 r.log_tail = o.output_tail;
             }
         }

@@ -124,7 +124,8 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
     const std::string id = "python:" + path;
     if (auto facts = cached(id)) {
         interpreter_ = Interpreter{path, facts->value("version", ""), facts->value("implementation", ""),
-                                   facts->value("sys_path", std::vector<std::string>{})};
+                                   facts->value("sys_path", std::vector<std::string>{}),
+                                   facts->value("source_folders", std::vector<std::string>{})};
         return *interpreter_;
     }
     ProcessSpec spec;
@@ -132,7 +133,14 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
     spec.argv = {path, "-c",
                  "import sys, os, platform\nprint(platform.python_version())\n"
                  "print(sys.implementation.name)\n"
-                 "print('\\n'.join(p for p in sys.path if p and os.path.isdir(p)))\n"};
+                 "inst = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)]\n"
+                 "import site\n"
+                 "user = os.path.realpath(site.getusersitepackages())\n"
+                 "for p in sys.path:\n"
+                 "    if not p or not os.path.isdir(p): continue\n"
+                 "    r = os.path.realpath(p)\n"
+                 "    mine = any(r == i or r.startswith(i + os.sep) for i in inst) or r.startswith(user)\n"
+                 "    print(('' if mine else 'src ') + p)\n"};
     spec.capture = true;
     spec.timeout = std::chrono::seconds(60);
     const auto r = run_process(spec);
@@ -140,17 +148,23 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
         throw SetupError(fmt::format("interpreter '{}' does not run: {}{}", path, r.describe(),
                                     r.err.empty() ? "" : "\n" + r.err));
     std::istringstream lines(r.out);
-    Interpreter interp{path, "", "", {}};
+    Interpreter interp{path, "", "", {}, {}};
     std::getline(lines, interp.version);
     std::getline(lines, interp.implementation);
-    for (std::string dir; std::getline(lines, dir);)
+    for (std::string dir; std::getline(lines, dir);) {
+        if (dir.rfind("src ", 0) == 0) {
+            dir = dir.substr(4);
+            interp.source_folders.push_back(dir);
+        }
         if (!dir.empty()) interp.sys_path.push_back(dir);
+    }
     // Installing or removing a distribution changes its folder: the probe runs again,
     // and so a new .pth's folder is found.
     std::vector<std::string> fingerprint = {path, real.empty() ? path : real};
     fingerprint.insert(fingerprint.end(), interp.sys_path.begin(), interp.sys_path.end());
     remember(id, fingerprint,
-             {{"version", interp.version}, {"implementation", interp.implementation}, {"sys_path", interp.sys_path}});
+             {{"version", interp.version}, {"implementation", interp.implementation}, {"sys_path", interp.sys_path},
+              {"source_folders", interp.source_folders}});
     interpreter_ = interp;
     return *interpreter_;
 }

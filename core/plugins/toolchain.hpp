@@ -29,6 +29,10 @@ struct Interpreter {
     // The folders of its sys.path that exist (site-packages, .pth additions); their
     // listings say which distributions are installed (inputs/environment.hpp).
     std::vector<std::string> sys_path;
+    // Those of them outside the interpreter's installation: editable installs and
+    // folders a .pth or PYTHONPATH adds. Their sources are inputs (the packager
+    // bundles them), though they are not staged.
+    std::vector<std::string> source_folders;
 };
 
 class Toolchain {

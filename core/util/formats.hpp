@@ -18,6 +18,7 @@ inline constexpr char kStatCacheMagic[] = "FRZSTAT1";
 // .freezer/state/probes.json (plugins/toolchain.hpp).
 //   1: first version (facts per probe id, fingerprint of paths by stat)
 //   2: the interpreter's facts hold its sys.path folders (the installed distributions)
+//      and those outside its installation (editable and .pth-added sources)
 inline constexpr int kProbes = 2;
 
 // The cache key's domain string (inputs/cache_key.hpp): a new one invalidates every key.
