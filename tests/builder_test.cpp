@@ -135,6 +135,19 @@ public:
         return r.out;
     }
 
+    // <dir>/venv, a real venv without pip (fast); returns its site-packages, where a
+    // test lays out distributions as pip would.
+    fs::path make_venv() {
+        ProcessSpec venv;
+        venv.argv = {"/usr/bin/python3", "-m", "venv", "--without-pip", (dir / "venv").string()};
+        venv.timeout = 60s;
+        REQUIRE(run_process(venv).ok());
+        fs::path site;
+        for (const auto& e : fs::directory_iterator(dir / "venv/lib")) site = e.path() / "site-packages";
+        REQUIRE(fs::is_directory(site));
+        return site;
+    }
+
     // How many times the fake's step ran for this sidecar (its counter in work_dir).
     int runs(const std::string& sidecar, const std::string& backend = "fake") {
         const auto file = dir / ".freezer/cache/backends" / backend / sidecar / "runs";
@@ -259,13 +272,7 @@ TEST_CASE("a dependency upgraded in the interpreter's environment rebuilds and i
     Fixture f;
     // A real venv (no pip: fast), whose site-packages gets distributions as pip lays
     // them out; the probe of its sys.path and the listing are freezer's own.
-    ProcessSpec venv;
-    venv.argv = {"/usr/bin/python3", "-m", "venv", "--without-pip", (f.dir / "venv").string()};
-    venv.timeout = 60s;
-    REQUIRE(run_process(venv).ok());
-    fs::path site;
-    for (const auto& e : fs::directory_iterator(f.dir / "venv/lib")) site = e.path() / "site-packages";
-    REQUIRE(fs::is_directory(site));
+    const auto site = f.make_venv();
     auto install = [&](const std::string& dist_info) { fs::create_directories(site / dist_info); };
     install("six-1.16.0.dist-info");
     f.config("version: 1\npython: venv/bin/python\nsidecars:\n" + sidecar_yaml("api"));
@@ -298,12 +305,7 @@ TEST_CASE("a dependency upgraded in the interpreter's environment rebuilds and i
 
 TEST_CASE("an editable install's sources are inputs: an edit there rebuilds", "[builder][environment]") {
     Fixture f;
-    ProcessSpec venv;
-    venv.argv = {"/usr/bin/python3", "-m", "venv", "--without-pip", (f.dir / "venv").string()};
-    venv.timeout = 60s;
-    REQUIRE(run_process(venv).ok());
-    fs::path site;
-    for (const auto& e : fs::directory_iterator(f.dir / "venv/lib")) site = e.path() / "site-packages";
+    const auto site = f.make_venv();
     // What `pip install -e libs/mylib` leaves with a .pth-based backend (hatchling, uv):
     // a dist-info and a .pth naming the source folder.
     write(f.dir / "libs/mylib/mylib/__init__.py", "NAME = 'one'\n");
