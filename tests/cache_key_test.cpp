@@ -65,6 +65,23 @@ TEST_CASE("the key changes when any one component changes", "[key]") {
         sc.env = {{"FOO", "1"}};
         CHECK_FALSE(make_key(base_inputs, build_config_json(sc, "pyinstaller"), toolchain()).key == base.key);
     }
+    SECTION("collect_submodules, kept out of the config part while empty") {
+        auto sc = sidecar();
+        const auto before = build_config_json(sc, "pyinstaller");
+        // Exactly the fields from before the key existed, so their cached builds still hit.
+        std::vector<std::string> fields;
+        for (const auto& [k, _] : before.items()) fields.push_back(k);
+        CHECK(fields == std::vector<std::string>{"backend", "data", "entry", "env", "exclude_modules", "hidden_imports",
+                                                 "inputs", "mode", "module", "options", "root"});
+        sc.collect_submodules = {"app.services"};
+        const auto with = make_key(base_inputs, build_config_json(sc, "pyinstaller"), toolchain());
+        CHECK_FALSE(with.config == base.config);
+        CHECK_FALSE(with.key == base.key);
+        sc.collect_submodules.clear();
+        const auto empty = make_key(base_inputs, build_config_json(sc, "pyinstaller"), toolchain());
+        CHECK(empty.config == base.config);
+        CHECK(empty.key == base.key);
+    }
     SECTION("the backend's own options, but not another backend's") {
         auto sc = sidecar();
         sdk::Option strip;

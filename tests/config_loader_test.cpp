@@ -200,3 +200,39 @@ TEST_CASE("cache settings: sizes, the remote cache, and no token in the file", "
     CHECK_THAT(bad.errors[3], Catch::Contains("cache.remote.token_env: '$TOKEN' is not an environment variable name"));
     CHECK_THAT(bad.errors[4], Catch::Contains("cache.remote.retries: expected a whole number from 0 to 10"));
 }
+
+TEST_CASE("collect_submodules comes from defaults unless a sidecar gives its own", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(defaults:
+  collect_submodules: [app.services]
+sidecars:
+  api: {root: src, entry: main.py}
+  cli: {root: src, entry: main.py, collect_submodules: [pkg, app.plugins_v2]}
+  bare: {root: src, entry: main.py, collect_submodules: []}
+)");
+    REQUIRE(l.errors.empty());
+    const auto& p = *l.result.project;
+    CHECK(p.find("api")->collect_submodules == std::vector<std::string>{"app.services"});
+    CHECK(p.find("cli")->collect_submodules == std::vector<std::string>{"pkg", "app.plugins_v2"});
+    CHECK(p.find("bare")->collect_submodules.empty());
+}
+
+TEST_CASE("a collect_submodules entry must be a dotted module name", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(defaults:
+  collect_submodules: [app/services]
+sidecars:
+  api:
+    root: src
+    entry: main.py
+    collect_submodules: [app.services, app..x, 1app]
+)");
+    REQUIRE_FALSE(l.result.project);
+    REQUIRE(l.errors.size() == 3);
+    CHECK_THAT(l.errors[0], Catch::EndsWith("/freezer.yaml:2:24: error: defaults.collect_submodules[0]: "
+                                            "'app/services' is not a dotted module name (like app.services)"));
+    CHECK_THAT(l.errors[1], Catch::Contains("freezer.yaml:7:40: error: sidecars.api.collect_submodules[1]: 'app..x'"));
+    CHECK_THAT(l.errors[2], Catch::Contains("freezer.yaml:7:48: error: sidecars.api.collect_submodules[2]: '1app'"));
+}

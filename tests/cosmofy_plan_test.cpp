@@ -55,6 +55,15 @@ TEST_CASE("cosmofy: non-strict preflight, module launcher, clean", "[plan][cosmo
                                   "--output-dir", "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--no-cache"});
 }
 
+TEST_CASE("cosmofy: collect_submodules adds nothing, what cosmofy bundles is whole", "[plan][cosmofy]") {
+    auto rq = request();
+    rq.collect_submodules = {"app.services"};
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 3);
+    CHECK(p.steps[2].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/stage/main.py", "--output-dir",
+                                  "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy"});
+}
+
 TEST_CASE("cosmofy: needs a pyproject.toml and one file; options validated", "[plan][cosmofy]") {
     auto b = plugin();
     auto rq = request();

@@ -384,6 +384,15 @@ TEST_CASE("a binary missing a module or a data file says what to add to freezer.
     r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
     CHECK(r.code == 0);
     CHECK(status_of(r, "cli") == "built");
+
+    // A whole package in one line instead of one line per module.
+    yaml = freezer::test::read(p / "freezer.yaml");
+    freezer::test::write(p / "freezer.yaml", std::regex_replace(yaml, std::regex("hidden_imports: \\[greeter.extra\\]"),
+                                                                "collect_submodules: [greeter]"));
+    r = run_freezer(p.dir.path(), {"build", "cli", "--json"});
+    CHECK(r.code == 0);
+    CHECK(status_of(r, "cli") == "built");
+    CHECK_THAT(freezer::test::read(p / ".freezer/logs/cli.log"), Catch::Contains("--collect-submodules greeter"));
 }
 
 TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar", "[integration]") {

@@ -53,6 +53,17 @@ TEST_CASE("nuitka: onefile script with includes, excludes, data files and folder
     CHECK(std::count(p.steps[0].argv.begin(), p.steps[0].argv.end(), "--assume-yes-for-downloads") == 0);
 }
 
+TEST_CASE("nuitka: collect_submodules becomes --include-package", "[plan][nuitka]") {
+    auto rq = request();
+    rq.hidden_imports = {"app.services.upper"};
+    rq.collect_submodules = {"app.services"};
+    CHECK(plan(rq).steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=onefile", "--jobs=2",
+                                         "--lto=no", "--output-dir=/p/tmp", "--output-filename=api",
+                                         "--remove-output", "--progress-bar=none",
+                                         "--include-module=app.services.upper", "--include-package=app.services",
+                                         "/p/stage/run_api.py"});
+}
+
 TEST_CASE("nuitka: standalone package module, options, clean", "[plan][nuitka]") {
     auto rq = request();
     rq.sidecar = "cli";

@@ -57,6 +57,12 @@ TEST_CASE("pex: a script entry, listed requirements, clean", "[plan][pex]") {
           with({"fastapi==0.115.0", "uvicorn", "--exe", "/p/stage/run_api.py", "--disable-cache", "--compile"}));
 }
 
+TEST_CASE("pex: collect_submodules adds nothing, -D already packs every staged module", "[plan][pex]") {
+    auto rq = request();
+    rq.collect_submodules = {"app.services"};
+    CHECK(plan(rq).steps[0].argv == with({"-m", "app.main"}));
+}
+
 TEST_CASE("pex: a scie with every option, and the offline hint", "[plan][pex]") {
     auto rq = request();
     rq.options = map({{"scie", scalar("eager")},

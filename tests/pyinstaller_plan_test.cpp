@@ -104,6 +104,31 @@ TEST_CASE("pyinstaller: every option maps to its flag", "[plan][pyinstaller]") {
                                "--noupx", "/p/stage/run_api.py"}));
 }
 
+TEST_CASE("pyinstaller: collect_submodules becomes --collect-submodules, before the option's", "[plan][pyinstaller]") {
+    auto rq = request();
+    rq.hidden_imports = {"app.services.upper"};
+    rq.collect_submodules = {"app.services"};
+    rq.options = map({{"collect_submodules", list({"pydantic"})}});
+    CHECK(plan(rq).steps[0].argv == with_common({"--name", "api", "--onefile", "--specpath",
+                                                 "/p/cache/pyinstaller/api", "--paths", "/p/stage",
+                                                 "--hidden-import", "app.services.upper",
+                                                 "--collect-submodules", "app.services",
+                                                 "--collect-submodules", "pydantic", "/p/stage/run_api.py"}));
+}
+
+TEST_CASE("pyinstaller: collect_submodules with a spec is refused, naming the key", "[plan][pyinstaller]") {
+    auto rq = request();
+    rq.options = map({{"spec", scalar("api.spec")}});
+    rq.collect_submodules = {"app.services"};
+    auto b = plugin();
+    const auto r = b->abi().plan(rq);
+    REQUIRE(std::holds_alternative<sdk::Failure>(r));
+    CHECK_THAT(std::get<sdk::Failure>(r).message,
+               Catch::Contains("sidecars.api: collect_submodules cannot be combined with backends.pyinstaller.spec") &&
+                   Catch::Contains("hiddenimports=collect_submodules('app.services')") &&
+                   Catch::Contains("api.spec"));
+}
+
 TEST_CASE("pyinstaller: spec mode passes only what PyInstaller accepts with a spec", "[plan][pyinstaller]") {
     auto rq = request();
     rq.options = map({{"spec", scalar("api.spec")}});

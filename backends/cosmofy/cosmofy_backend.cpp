@@ -103,6 +103,10 @@ public:
             script = rq.stage_dir + "/" + rq.entry;
         }
 
+        // collect_submodules adds nothing: cosmofy does no import analysis. It bundles the
+        // script and every file of the environment `uv sync --script` makes for it, so a
+        // package it bundles is whole. It takes no other file of the root, with or
+        // without the key (a package there must come as a dependency of the script).
         Step run;
         run.description = "cosmofy bundle " + rq.sidecar;
         run.cwd = rq.stage_dir;

@@ -143,6 +143,7 @@ public:
             main = rq.stage_dir + "/" + rq.entry;
         }
         for (const auto& m : includes) run.argv.push_back("--include-module=" + m);
+        for (const auto& m : rq.collect_submodules) run.argv.push_back("--include-package=" + m);
         for (const auto& m : rq.exclude_modules) run.argv.push_back("--nofollow-import-to=" + m);
         for (const auto& d : rq.data) {
             const auto src = rq.stage_dir + "/" + d.src;

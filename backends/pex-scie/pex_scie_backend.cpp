@@ -96,6 +96,10 @@ public:
             else
                 for (const auto& req : strings(r)) run.argv.push_back(req);
         }
+        // collect_submodules adds nothing: pex does no import analysis. -D packs every
+        // staged file and each requirement is installed whole, so a package from either
+        // already has all its submodules; a third-party one needs its distribution in
+        // `requirements` (a module name does not say which distribution provides it).
         if (!rq.module.empty())
             run.argv.insert(run.argv.end(), {"-m", rq.module});
         else

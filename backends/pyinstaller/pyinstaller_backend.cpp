@@ -111,6 +111,15 @@ public:
 
         const auto spec = spec_of(rq.options);
         if (!spec.empty()) {
+            // PyInstaller exits with "makespec options not valid when a .spec file is
+            // given" for --collect-submodules; the spec must say it itself.
+            if (!rq.collect_submodules.empty())
+                throw std::invalid_argument(
+                    "sidecars." + rq.sidecar +
+                    ": collect_submodules cannot be combined with backends.pyinstaller.spec: PyInstaller takes "
+                    "its module options from the .spec file. Write hiddenimports=collect_submodules('" +
+                    rq.collect_submodules.front() + "') (from PyInstaller.utils.hooks) in " + spec +
+                    " and remove the key (or set collect_submodules: [] when it comes from defaults)");
             run.description = "pyinstaller " + spec;
             run.argv.push_back(rq.stage_dir + "/" + spec);
             plan.steps.push_back(std::move(run));
@@ -144,6 +153,7 @@ public:
             script = rq.stage_dir + "/" + rq.entry;
         }
         for (const auto& m : hidden) run.argv.insert(run.argv.end(), {"--hidden-import", m});
+        for (const auto& m : rq.collect_submodules) run.argv.insert(run.argv.end(), {"--collect-submodules", m});
         for (const auto& m : strings(rq.options.find("collect_submodules")))
             run.argv.insert(run.argv.end(), {"--collect-submodules", m});
         for (const auto& m : rq.exclude_modules)

@@ -4,6 +4,7 @@
 #include "sidecar.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,37 @@ void read_mode(Reader& r, const YAML::Node& v, const std::string& p, Shared& s) 
         else
             r.error(r.loc(v), p, fmt::format("'{}' is not a mode: use onefile or onedir", *m));
     }
+}
+
+// "app.services": identifiers joined by dots, as `import` takes them; a path or a
+// glob here would reach the packager's command line and fail there, far from the file.
+bool is_dotted_module(const std::string& s) {
+    bool start = true;
+    for (unsigned char c : s) {
+        if (c == '.') {
+            if (start) return false;
+            start = true;
+        } else if (std::isalpha(c) || c == '_' || (!start && std::isdigit(c))) {
+            start = false;
+        } else {
+            return false;
+        }
+    }
+    return !start;
+}
+
+std::optional<std::vector<std::string>> read_modules(Reader& r, const YAML::Node& v, const std::string& p) {
+    auto names = r.strings(v, p);
+    if (!names) return std::nullopt;
+    bool ok = true;
+    for (std::size_t i = 0; i < names->size(); ++i)
+        if (!is_dotted_module((*names)[i])) {
+            r.error(r.loc(v[i]), fmt::format("{}[{}]", p, i),
+                    fmt::format("'{}' is not a dotted module name (like app.services)", (*names)[i]));
+            ok = false;
+        }
+    if (!ok) return std::nullopt;
+    return names;
 }
 
 void read_env(Reader& r, const YAML::Node& v, const std::string& p, Shared& s) {
@@ -102,6 +134,8 @@ void merge_shared(Reader& r, const Project& project, const Shared& defaults, con
     sc.inputs.exclude = own.exclude.value_or(defaults.exclude.value_or(kDefaultExclude));
     sc.inputs.where = own.include || own.exclude ? own.inputs_where : defaults.inputs_where;
     sc.hidden_imports = own.hidden_imports.value_or(defaults.hidden_imports.value_or(std::vector<std::string>{}));
+    sc.collect_submodules =
+        own.collect_submodules.value_or(defaults.collect_submodules.value_or(std::vector<std::string>{}));
     sc.exclude_modules = own.exclude_modules.value_or(defaults.exclude_modules.value_or(std::vector<std::string>{}));
     sc.env = own.env.value_or(defaults.env.value_or(decltype(sc.env){}));
     sc.backends = defaults.backends;
@@ -227,6 +261,8 @@ void read_shared(Reader& r, const YAML::Node& node, const std::string& path, std
             }
         } else if (key == "hidden_imports") {
             s.hidden_imports = r.strings(v, p);
+        } else if (key == "collect_submodules") {
+            s.collect_submodules = read_modules(r, v, p);
         } else if (key == "exclude_modules") {
             s.exclude_modules = r.strings(v, p);
         } else if (key == "env") {

@@ -21,6 +21,7 @@ struct Shared {
     std::optional<std::vector<std::string>> include, exclude;
     Location inputs_where;
     std::optional<std::vector<std::string>> hidden_imports, exclude_modules;
+    std::optional<std::vector<std::string>> collect_submodules;
     std::optional<std::vector<std::pair<std::string, std::string>>> env;
     std::map<std::string, sdk::Option> backends;
 };

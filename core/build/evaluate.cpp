@@ -28,6 +28,7 @@ sdk::PlanRequest make_request(BuildContext& ctx, const Evaluation& ev, bool clea
     rq.mode = sc.mode;
     rq.hidden_imports = sc.hidden_imports;
     rq.exclude_modules = sc.exclude_modules;
+    rq.collect_submodules = sc.collect_submodules;
     for (const auto& d : sc.data) rq.data.push_back({d.src, d.dest});
     rq.env = sc.env;
     rq.options = backend_options(sc, name);

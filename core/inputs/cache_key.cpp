@@ -29,7 +29,7 @@ json build_config_json(const config::Sidecar& sc, const std::string& backend) {
     json env = json::object();
     for (const auto& [k, v] : sc.env) env[k] = v;
     const auto opts = sc.backends.find(backend);
-    return {
+    json config = {
         {"root", sc.root},
         {"entry", sc.entry},
         {"module", sc.module},
@@ -42,6 +42,10 @@ json build_config_json(const config::Sidecar& sc, const std::string& backend) {
         {"env", env},
         {"options", opts == sc.backends.end() ? json(nullptr) : option_to_json(opts->second)},
     };
+    // Only when given: an always-present empty list would change every existing key
+    // and rebuild every project on upgrade, for a setting it does not use.
+    if (!sc.collect_submodules.empty()) config["collect_submodules"] = sc.collect_submodules;
+    return config;
 }
 
 json toolchain_json(const std::string& backend, const std::string& plugin_version,

@@ -3,11 +3,14 @@
 //   key = XXH3-128( "freezer-key/1", inputs, config, toolchain )
 //   inputs    = XXH3-128 over the sorted (relative path, content hash) of every input
 //   config    = XXH3-128 of the canonical JSON of the build-relevant resolved sidecar
-//               config: entry/module, mode, inputs globs, hidden imports, excluded
-//               modules, data, env, and the options of the backend in use (not the
-//               options of other backends, not smoke tests, not output folders)
+//               config: entry/module, mode, inputs globs, hidden imports, collected
+//               submodules (when any), excluded modules, data, env, and the options
+//               of the backend in use (not the options of other backends, not smoke
+//               tests, not output folders)
 //   toolchain = XXH3-128 of the canonical JSON of backend name, plugin version, tool
-//               version, interpreter implementation + version, platform triple
+//               version, interpreter implementation + version, platform triple, the
+//               plan's digest, the installed distributions and editable sources
+//               (inputs/environment.hpp)
 // The parts are kept in the state so `freezer explain` and `build -v` can say which
 // one changed.
 #pragma once

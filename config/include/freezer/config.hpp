@@ -65,6 +65,7 @@ struct Sidecar {
     std::string mode = "onefile";
     Inputs inputs;
     std::vector<std::string> hidden_imports;
+    std::vector<std::string> collect_submodules;  // packages, each with every submodule
     std::vector<std::string> exclude_modules;
     std::vector<DataEntry> data;
     std::vector<std::pair<std::string, std::string>> env;  // sorted by name

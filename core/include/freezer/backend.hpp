@@ -34,7 +34,8 @@
 
 namespace freezer::sdk {
 
-inline constexpr std::uint32_t kAbiVersion = 3;
+// 4: PlanRequest::collect_submodules (plugins built for 3 are refused: the layout moved).
+inline constexpr std::uint32_t kAbiVersion = 4;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -110,6 +111,7 @@ struct PlanRequest {
     std::string mode;     // "onefile" | "onedir"
     std::vector<std::string> hidden_imports;
     std::vector<std::string> exclude_modules;
+    std::vector<std::string> collect_submodules;  // packages wanted whole, every submodule
     std::vector<DataFile> data;
     std::vector<std::pair<std::string, std::string>> env;  // declared build environment
     Option options;  // this backend's own options section (Kind::null when absent)
