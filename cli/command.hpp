@@ -11,7 +11,7 @@
 
 #include <freezer/config.hpp>
 
-#include "build/session.hpp"
+#include "engine/session.hpp"
 #include "report.hpp"
 
 namespace freezer::cli {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/builder.hpp"
+#include "engine/builder.hpp"
 #include "compare.hpp"
 #include "report.hpp"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "build/result.hpp"
+#include "engine/result.hpp"
 
 namespace freezer::cli {
 

@@ -1,6 +1,6 @@
 // The `freezer` command: the global options, the command table, and the one place
 // that turns an error into a message and an exit code. Each command lives in
-// cli/commands/; the work is in the core's build/ API.
+// cli/commands/; the work is in the core's engine/ API.
 //
 // Exit codes: 0 success (built or skipped), 1 a build failed, 2 usage or configuration
 // error, 3 internal error, 130 interrupted.

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/result.hpp"
+#include "engine/result.hpp"
 #include "util/formats.hpp"
 
 namespace freezer::cli {

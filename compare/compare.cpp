@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "util/atomic_file.hpp"
-#include "build/build_state.hpp"
-#include "build/builder.hpp"
-#include "build/layout.hpp"
+#include "engine/build_state.hpp"
+#include "engine/builder.hpp"
+#include "engine/layout.hpp"
 #include "inputs/input_set.hpp"
 #include "process/process.hpp"
 #include "plugins/project_check.hpp"

@@ -16,8 +16,8 @@
 
 #include <fmt/format.h>
 
-#include "build/builder.hpp"
-#include "build/clean.hpp"
+#include "engine/builder.hpp"
+#include "engine/clean.hpp"
 #include "plugins/plugin_host.hpp"
 #include "plugins/project_check.hpp"
 #include "process/process.hpp"

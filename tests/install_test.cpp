@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include "build/build_state.hpp"
-#include "build/install.hpp"
+#include "engine/build_state.hpp"
+#include "engine/install.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

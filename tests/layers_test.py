@@ -16,13 +16,13 @@ ALLOWED = {
     "core/cache": {"util", "inputs"},
     "core/process": {"util"},
     "core/plugins": {"util", "process"},
-    "core/build": {"util", "inputs", "cache", "process", "plugins"},
-    "compare": {"util", "inputs", "process", "plugins", "build"},
-    "cli": {"util", "build"},
+    "core/engine": {"util", "inputs", "cache", "process", "plugins"},
+    "compare": {"util", "inputs", "process", "plugins", "engine"},
+    "cli": {"util", "engine"},
     "config": set(),
     "backends": set(),
 }
-LAYERS = {"util", "inputs", "cache", "process", "plugins", "build"}
+LAYERS = {"util", "inputs", "cache", "process", "plugins", "engine"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 problems = []

@@ -2,7 +2,7 @@
 // to add to freezer.yaml.
 #include <catch2/catch.hpp>
 
-#include "build/smoke_hints.hpp"
+#include "engine/smoke_hints.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;

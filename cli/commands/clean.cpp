@@ -1,8 +1,8 @@
-// freezer clean: forget builds (build/clean.hpp says exactly what goes).
+// freezer clean: forget builds (engine/clean.hpp says exactly what goes).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/clean.hpp"
+#include "engine/clean.hpp"
 #include "command.hpp"
 
 namespace freezer::cli {

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/builder.hpp"
+#include "engine/builder.hpp"
 #include "command.hpp"
 #include "junit.hpp"
 

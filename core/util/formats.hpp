@@ -6,7 +6,7 @@
 
 namespace freezer::formats {
 
-// .freezer/state/<sidecar>@<backend>.json and .inputs (build/build_state.hpp).
+// .freezer/state/<sidecar>@<backend>.json and .inputs (engine/build_state.hpp).
 //   1: first version (key parts, config, toolchain, output files by stat, smoke digest)
 inline constexpr int kState = 1;
 

@@ -1,4 +1,4 @@
-#include "build/stage.hpp"
+#include "engine/stage.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

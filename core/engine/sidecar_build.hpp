@@ -6,9 +6,9 @@
 
 #include <atomic>
 
-#include "build/context.hpp"
-#include "build/evaluate.hpp"
-#include "build/result.hpp"
+#include "engine/context.hpp"
+#include "engine/evaluate.hpp"
+#include "engine/result.hpp"
 
 namespace freezer {
 

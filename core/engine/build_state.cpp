@@ -1,4 +1,4 @@
-#include "build/build_state.hpp"
+#include "engine/build_state.hpp"
 
 #include <ctime>
 

@@ -1,4 +1,4 @@
-#include "build/install.hpp"
+#include "engine/install.hpp"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
-#include "build/commit.hpp"
+#include "engine/commit.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 
-#include "build/install.hpp"
+#include "engine/install.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"

@@ -1,8 +1,8 @@
-#include "build/session.hpp"
+#include "engine/session.hpp"
 
 #include <chrono>
 
-#include "build/layout.hpp"
+#include "engine/layout.hpp"
 #include "plugins/plugin_host.hpp"
 #include "plugins/project_check.hpp"
 #include "plugins/toolchain.hpp"

@@ -1,4 +1,4 @@
-#include "build/layout.hpp"
+#include "engine/layout.hpp"
 
 #include <unistd.h>
 

@@ -1,9 +1,9 @@
-#include "build/clean.hpp"
+#include "engine/clean.hpp"
 
 #include <fmt/format.h>
 
-#include "build/builder.hpp"
-#include "build/layout.hpp"
+#include "engine/builder.hpp"
+#include "engine/layout.hpp"
 #include "util/error.hpp"
 
 namespace freezer {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "build/evaluate.hpp"
+#include "engine/evaluate.hpp"
 #include "inputs/environment.hpp"
 
 namespace freezer {

@@ -8,9 +8,9 @@
 
 #include <freezer/config.hpp>
 
-#include "build/build_state.hpp"
-#include "build/layout.hpp"
-#include "build/result.hpp"
+#include "engine/build_state.hpp"
+#include "engine/layout.hpp"
+#include "engine/result.hpp"
 #include "cache/cache_front.hpp"
 #include "inputs/stat_cache.hpp"
 #include "plugins/plugin_host.hpp"

@@ -1,5 +1,5 @@
 // What every command starts from: the backend plugins found on this machine, and
-// freezer.yaml loaded and checked by them. Part of the build/ API, so that the CLI
+// freezer.yaml loaded and checked by them. Part of the engine/ API, so that the CLI
 // reaches plugins and probes through it rather than through the layers below.
 #pragma once
 

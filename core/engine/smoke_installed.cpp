@@ -3,9 +3,9 @@
 
 #include <fmt/format.h>
 
-#include "build/builder.hpp"
-#include "build/context.hpp"
-#include "build/smoke_hints.hpp"
+#include "engine/builder.hpp"
+#include "engine/context.hpp"
+#include "engine/smoke_hints.hpp"
 #include "process/smoke_test.hpp"
 
 namespace freezer {

@@ -1,15 +1,15 @@
-#include "build/sidecar_build.hpp"
+#include "engine/sidecar_build.hpp"
 
 #include <chrono>
 
 #include <fmt/format.h>
 
-#include "build/build_log.hpp"
-#include "build/commit.hpp"
-#include "build/install.hpp"
-#include "build/smoke_hints.hpp"
-#include "build/stage.hpp"
-#include "build/step_runner.hpp"
+#include "engine/build_log.hpp"
+#include "engine/commit.hpp"
+#include "engine/install.hpp"
+#include "engine/smoke_hints.hpp"
+#include "engine/stage.hpp"
+#include "engine/step_runner.hpp"
 #include "process/process.hpp"
 #include "process/smoke_test.hpp"
 #include "util/error.hpp"

@@ -3,7 +3,7 @@
 //   <project>/                      the folder of freezer.yaml
 //     .freezer/
 //       state/
-//         <sidecar>@<backend>.json    last good build (build/build_state.hpp)
+//         <sidecar>@<backend>.json    last good build (engine/build_state.hpp)
 //         <sidecar>@<backend>.inputs  its inputs, read only to explain a rebuild
 //         statcache                   input stat cache (inputs/stat_cache.hpp)
 //         statcache-stage             the staged copies' stat cache

@@ -1,4 +1,4 @@
-#include "build/evaluate.hpp"
+#include "engine/evaluate.hpp"
 
 #include <cerrno>
 #include <cstring>

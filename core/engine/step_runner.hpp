@@ -12,7 +12,7 @@
 
 #include <freezer/backend.hpp>
 
-#include "build/build_log.hpp"
+#include "engine/build_log.hpp"
 
 namespace freezer {
 

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/build_state.hpp"
-#include "build/context.hpp"
+#include "engine/build_state.hpp"
+#include "engine/context.hpp"
 #include "cache/cache_front.hpp"
 #include "inputs/cache_key.hpp"
 #include "inputs/stat_cache.hpp"

@@ -1,4 +1,4 @@
-#include "build/builder.hpp"
+#include "engine/builder.hpp"
 
 #include <unistd.h>
 
@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "build/context.hpp"
-#include "build/evaluate.hpp"
-#include "build/sidecar_build.hpp"
+#include "engine/context.hpp"
+#include "engine/evaluate.hpp"
+#include "engine/sidecar_build.hpp"
 #include "process/scheduler.hpp"
 #include "util/file_lock.hpp"
 #include "util/interrupt.hpp"

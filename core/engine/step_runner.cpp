@@ -1,4 +1,4 @@
-#include "build/step_runner.hpp"
+#include "engine/step_runner.hpp"
 
 #include <algorithm>
 

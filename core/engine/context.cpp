@@ -1,4 +1,4 @@
-#include "build/context.hpp"
+#include "engine/context.hpp"
 
 namespace freezer {
 

@@ -1,4 +1,4 @@
-#include "build/smoke_hints.hpp"
+#include "engine/smoke_hints.hpp"
 
 #include <regex>
 #include <set>

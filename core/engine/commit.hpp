@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <string>
 
-#include "build/context.hpp"
-#include "build/evaluate.hpp"
-#include "build/result.hpp"
+#include "engine/context.hpp"
+#include "engine/evaluate.hpp"
+#include "engine/result.hpp"
 
 namespace freezer {
 

@@ -1,7 +1,7 @@
 // One `freezer build`: select the sidecars, take their locks, evaluate every one (so a
 // setup problem stops the run before anything is built), then skip, restore or build
 // each under one CPU budget, and gather the results. The decisions are in
-// build/evaluate, one sidecar's build in build/sidecar_build, installing in build/commit.
+// engine/evaluate, one sidecar's build in engine/sidecar_build, installing in engine/commit.
 #pragma once
 
 #include <memory>
@@ -10,7 +10,7 @@
 
 #include <freezer/config.hpp>
 
-#include "build/result.hpp"
+#include "engine/result.hpp"
 #include "util/error.hpp"
 
 namespace freezer {

@@ -1,4 +1,4 @@
-#include "build/build_log.hpp"
+#include "engine/build_log.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
