@@ -48,9 +48,6 @@ public:
     // is read-only or down. Failures are warnings: the build itself stands.
     void store(Manifest m, const std::filesystem::path& output_dir);
 
-    const ArtifactCache& local() const { return local_; }
-    const RemoteCache* remote() const { return remote_.get(); }
-
 private:
     bool remote_usable();  // not configured, or down: false
     void remote_failed(const std::string& what, const char* consequence);

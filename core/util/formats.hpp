@@ -10,9 +10,9 @@ namespace freezer::formats {
 //   1: first version (key parts, config, toolchain, output files by stat, smoke digest)
 inline constexpr int kState = 1;
 
-// .freezer/state/statcache[-stage] (inputs/stat_cache.hpp), in its magic "FRZSTAT<n>".
+// .freezer/state/statcache[-stage] (inputs/stat_cache.hpp): the version is the last
+// character of its magic, "FRZSTAT<n>".
 //   1: first version (scan start, entries with stat data and XXH3-128, XXH3-64 checksum)
-inline constexpr int kStatCache = 1;
 inline constexpr char kStatCacheMagic[] = "FRZSTAT1";
 
 // .freezer/state/probes.json (plugins/toolchain.hpp).
