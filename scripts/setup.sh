@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything freezer needs on Debian 12 and builds it. Idempotent: run it as
 # often as you like. As root it installs directly; otherwise through sudo.
-#   scripts/setup.sh           apt packages, .venv with the pinned packagers, build/
+#   scripts/setup.sh           apt packages, the venvs of requirements.txt, build/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,14 +33,30 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The packagers run from a venv made with Debian's python3 (it has the shared libpython
-# that PyInstaller bundles), pinned by requirements.txt.
-if [ ! -x .venv/bin/python ]; then
-  echo "setup: creating .venv"
-  /usr/bin/python3 -m venv .venv
-fi
-echo "setup: installing the pinned Python tools (requirements.txt) into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+# Python tools, pinned in requirements.txt, one section per venv (see its header): each
+# venv holds exactly its section. A venv whose section changed is made again from
+# scratch rather than patched, so that nothing unpinned lingers in it (a package the
+# packagers would bundle). All are made with Debian's python3: it has the shared
+# libpython that PyInstaller bundles.
+section() {  # the requirement lines of requirements.txt's "# [$1]" section
+  awk -v want="# [$1]" 'index($0, "# [") == 1 { on = (index($0, want) == 1); next }
+                        on && !/^#/ && NF' requirements.txt
+}
+make_venv() {  # make_venv DIR SECTION...
+  local dir=$1; shift
+  local wanted; wanted=$(for s in "$@"; do section "$s"; done | sort -u)
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.freezer-requirements" 2>/dev/null)" = "$wanted" ]; then
+    return
+  fi
+  echo "setup: creating $dir ($*)"
+  rm -rf "$dir"
+  /usr/bin/python3 -m venv "$dir"
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check -r <(printf '%s\n' "$wanted")
+  printf '%s\n' "$wanted" > "$dir/.freezer-requirements"
+}
+make_venv .venv packagers            # the examples' interpreter: the packagers only
+make_venv .venv-test tests           # pytest, jsonschema: never seen by a packager
+make_venv .venv-apps packagers apps  # the end-to-end tests' sample apps (FastAPI, numpy)
 
 echo "setup: building freezer"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -21,11 +21,22 @@ sdk::PlanRequest request() {
 sdk::Plan plan(const sdk::PlanRequest& rq) { return test::plan("pex-scie", rq); }
 std::shared_ptr<LoadedBackend> plugin() { return test::plugin("pex-scie"); }
 
-const Args kHead = {"/p/.venv/bin/python", "-m", "pex", "-D", "/p/stage", "--pex-root", "/p/cache/pex-scie/pex-root",
-                    "--python", "/p/.venv/bin/python", "-o", "/p/tmp/api"};
+const Args kHead = {"/p/.venv/bin/python", "-m", "pex", "-D", "/p/stage", "--pex-root", "/p/cache/pex-scie/pex-root"};
 
-Args with(const Args& rest) {
+// Requirements written in freezer.yaml: resolved by pex with the interpreter as target.
+Args with(const Args& requirements, const Args& rest) {
     Args a = kHead;
+    a.insert(a.end(), {"--python", "/p/.venv/bin/python"});
+    a.insert(a.end(), requirements.begin(), requirements.end());
+    a.insert(a.end(), {"-o", "/p/tmp/api"});
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+}
+
+// No requirements setting: the list made by the step before, taken from the environment.
+Args from_env(const Args& rest) {
+    Args a = kHead;
+    a.insert(a.end(), {"-r", "/p/cache/pex-scie/api/requirements.txt", "--venv-repository", "/p/.venv/bin/python", "-o", "/p/tmp/api"});
     a.insert(a.end(), rest.begin(), rest.end());
     return a;
 }
@@ -37,7 +48,7 @@ TEST_CASE("pex: a .pex from a module, with a requirements file", "[plan][pex]") 
     rq.options = map({{"requirements", scalar("requirements.txt")}});
     const auto p = plan(rq);
     REQUIRE(p.steps.size() == 1);
-    CHECK(p.steps[0].argv == with({"-r", "/p/stage/requirements.txt", "-m", "app.main"}));
+    CHECK(p.steps[0].argv == with({"-r", "/p/stage/requirements.txt"}, {"-m", "app.main"}));
     CHECK_FALSE(p.standalone);  // a .pex runs on the target's Python
     CHECK(p.executable == "api");
     CHECK(p.failure_hints.empty());
@@ -54,13 +65,23 @@ TEST_CASE("pex: a script entry, listed requirements, clean", "[plan][pex]") {
     rq.clean = true;
     rq.options = map({{"requirements", list({"fastapi==0.115.0", "uvicorn"})}, {"extra_args", list({"--compile"})}});
     CHECK(plan(rq).steps[0].argv ==
-          with({"fastapi==0.115.0", "uvicorn", "--exe", "/p/stage/run_api.py", "--disable-cache", "--compile"}));
+          with({"fastapi==0.115.0", "uvicorn"}, {"--exe", "/p/stage/run_api.py", "--disable-cache", "--compile"}));
 }
 
-TEST_CASE("pex: collect_submodules adds nothing, -D already packs every staged module", "[plan][pex]") {
+TEST_CASE("pex: without requirements, they come from the environment", "[plan][pex]") {
     auto rq = request();
+    rq.hidden_imports = {"uvicorn.loops.auto"};
     rq.collect_submodules = {"app.services"};
-    CHECK(plan(rq).steps[0].argv == with({"-m", "app.main"}));
+    const auto p = plan(rq);
+    REQUIRE(p.steps.size() == 3);
+    CHECK(p.steps[0].kind == sdk::Step::Kind::write_file);
+    CHECK(p.steps[0].path == "/p/cache/pex-scie/api/requirements_from_env.py");
+    CHECK_THAT(p.steps[0].content, Catch::Contains("packages_distributions"));
+    // hidden_imports and collect_submodules name modules the import statements do not.
+    CHECK(p.steps[1].argv == Args{"/p/.venv/bin/python", "-I", "/p/cache/pex-scie/api/requirements_from_env.py", "/p/stage",
+                                  "/p/cache/pex-scie/api/requirements.txt", "uvicorn.loops.auto", "app.services"});
+    // collect_submodules adds nothing to pex itself: -D already packs every staged module.
+    CHECK(p.steps[2].argv == from_env({"-m", "app.main"}));
 }
 
 TEST_CASE("pex: a scie with every option, and the offline hint", "[plan][pex]") {
@@ -72,7 +93,7 @@ TEST_CASE("pex: a scie with every option, and the offline hint", "[plan][pex]") 
                       {"science_binary", scalar("/opt/science")},
                       {"assets_base_url", scalar("http://mirror.local/scie")}});
     const auto p = plan(rq);
-    CHECK(p.steps[0].argv == with({"-m", "app.main", "--scie", "eager", "--scie-only", "--scie-python-version", "3.11",
+    CHECK(p.steps[2].argv == from_env({"-m", "app.main", "--scie", "eager", "--scie-only", "--scie-python-version", "3.11",
                                    "--scie-pbs-release", "20251014", "--scie-science-binary", "/opt/science",
                                    "--scie-assets-base-url", "http://mirror.local/scie", "--scie-pbs-stripped"}));
     CHECK(p.standalone);

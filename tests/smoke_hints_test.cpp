@@ -37,7 +37,19 @@ TEST_CASE("a third-party module missing from a .pex points to its requirements",
     write(dir / "main.py", "import fastapi\n");
     const std::vector<std::string> out = {"  File \"/root/.pex/installed_wheels/.../__main__.py\", line 12",
                                           "ModuleNotFoundError: No module named 'fastapi'"};
-    const auto pex = missing_piece_hints(sidecar(), "pex-scie", out, dir.path());
+    // Requirements from the environment (the default): the module was imported another way.
+    const auto from_env = missing_piece_hints(sidecar(), "pex-scie", out, dir.path());
+    REQUIRE(from_env.size() == 1);
+    CHECK_THAT(from_env[0], Catch::Contains("hidden_imports: [fastapi]") && Catch::Contains("installed"));
+    // Requirements written by hand: the list misses it.
+    auto listed = sidecar();
+    sdk::Option options;
+    options.kind = sdk::Option::Kind::map;
+    sdk::Option reqs;
+    reqs.kind = sdk::Option::Kind::list;
+    options.entries.emplace_back("requirements", reqs);
+    listed.backends["pex-scie"] = options;
+    const auto pex = missing_piece_hints(listed, "pex-scie", out, dir.path());
     REQUIRE(pex.size() == 1);
     CHECK_THAT(pex[0], Catch::Contains("backends.pex-scie.requirements"));
     // The app's own module missing from a .pex is still a hidden import.

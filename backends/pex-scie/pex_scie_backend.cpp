@@ -6,12 +6,20 @@
 // A scie needs the `science` binary and a python-build-standalone interpreter, which
 // pex downloads unless `science_binary` and `assets_base_url` point at local copies or
 // a mirror; when that fails, the error names those two settings.
+//
+// Requirements: without a `requirements` setting, a step lists the distributions the
+// sidecar's imports resolve to in its interpreter (requirements_from_env.py), and pex
+// takes them and their dependencies from that environment (--venv-repository): offline,
+// at the tested versions, and without the packagers installed next to the app.
+// `requirements: [...]` or a file resolves from the index instead; `[]` means none.
 #include <freezer/backend.hpp>
 #include <freezer/backend_util.hpp>
 
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
+
+#include "requirements_script.hpp"
 
 namespace {
 
@@ -25,6 +33,26 @@ const std::vector<std::string> kKeys = {"scie",          "python_version",  "pbs
 
 
 
+
+// Two steps: the script, written into the work folder, and its run, which writes
+// work_dir/requirements.txt. Python runs with -I: the staged app's folder must not
+// shadow the standard library the script imports.
+void plan_requirements_from_environment(const PlanRequest& rq, Plan& plan) {
+    const std::string script = rq.work_dir + "/requirements_from_env.py";
+    Step write;
+    write.kind = Step::Kind::write_file;
+    write.description = "requirements script";
+    write.path = script;
+    write.content = kRequirementsScript;
+    plan.steps.push_back(std::move(write));
+    Step list;
+    list.description = "requirements from the environment";
+    list.cwd = rq.work_dir;
+    list.argv = {rq.python, "-I", script, rq.stage_dir, rq.work_dir + "/requirements.txt"};
+    list.argv.insert(list.argv.end(), rq.hidden_imports.begin(), rq.hidden_imports.end());
+    list.argv.insert(list.argv.end(), rq.collect_submodules.begin(), rq.collect_submodules.end());
+    plan.steps.push_back(std::move(list));
+}
 
 class PexScieBackend final : public Backend {
 public:
@@ -88,18 +116,23 @@ public:
         Step run;
         run.cwd = rq.stage_dir;
         run.env = rq.env;
-        run.argv = {rq.python, "-m", "pex", "-D", rq.stage_dir, "--pex-root", rq.cache_dir + "/pex-root",
-                    "--python", rq.python, "-o", rq.out_dir + "/" + rq.sidecar};
+        run.argv = {rq.python, "-m", "pex", "-D", rq.stage_dir, "--pex-root", rq.cache_dir + "/pex-root"};
         if (const Option* r = rq.options.find("requirements")) {
+            run.argv.insert(run.argv.end(), {"--python", rq.python});
             if (r->kind == Option::Kind::scalar)
                 run.argv.insert(run.argv.end(), {"-r", rq.stage_dir + "/" + r->scalar});
             else
                 for (const auto& req : strings(r)) run.argv.push_back(req);
+        } else {
+            plan_requirements_from_environment(rq, plan);
+            run.argv.insert(run.argv.end(), {"-r", rq.work_dir + "/requirements.txt", "--venv-repository", rq.python});
         }
-        // collect_submodules adds nothing: pex does no import analysis. -D packs every
-        // staged file and each requirement is installed whole, so a package from either
-        // already has all its submodules; a third-party one needs its distribution in
-        // `requirements` (a module name does not say which distribution provides it).
+        run.argv.insert(run.argv.end(), {"-o", rq.out_dir + "/" + rq.sidecar});
+        // collect_submodules adds nothing to pex itself: it does no import analysis. -D
+        // packs every staged file and each requirement is installed whole, so a package
+        // from either already has all its submodules. Third-party names in
+        // hidden_imports and collect_submodules join the requirements from the
+        // environment, as imports do.
         if (!rq.module.empty())
             run.argv.insert(run.argv.end(), {"-m", rq.module});
         else

@@ -56,10 +56,22 @@ std::vector<std::string> missing_piece_hints(const config::Sidecar& sc, const st
         const auto top = module.substr(0, module.find('.'));
         std::error_code ec;
         const bool own = fs::exists(root / (top + ".py"), ec) || fs::is_directory(root / top, ec);
-        if (backend == "pex-scie" && !own)
-            hints.push_back(fmt::format("'{}' is not in the .pex: list the distribution that provides it in "
-                                        "sidecars.{}.backends.pex-scie.requirements (a list, or a requirements file)",
-                                        module, sc.name));
+        if (backend == "pex-scie" && !own) {
+            const auto options = sc.backends.find("pex-scie");
+            const bool listed = options != sc.backends.end() && options->second.find("requirements");
+            if (listed)
+                hints.push_back(fmt::format("'{}' is not in the .pex: list the distribution that provides it in "
+                                            "sidecars.{}.backends.pex-scie.requirements (a list, or a requirements "
+                                            "file), or drop that setting to take the requirements from the "
+                                            "environment",
+                                            module, sc.name));
+            else
+                hints.push_back(fmt::format("'{}' is not in the .pex, whose requirements are the distributions the "
+                                            "app's import statements resolve to: name a module imported another way "
+                                            "in sidecars.{}.hidden_imports (hidden_imports: [{}]), and check that "
+                                            "its distribution is installed for the interpreter in freezer.yaml",
+                                            module, sc.name, module));
+        }
         else
             hints.push_back(fmt::format("the binary could not import '{}': add it to sidecars.{}.hidden_imports "
                                         "(hidden_imports: [{}])",

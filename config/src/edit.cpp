@@ -1,0 +1,611 @@
+// freezer.yaml edited as text (see config_edit.hpp). yaml-cpp finds the nodes, but its
+// marks say where a node starts, never where it ends; so the ends come from the layout:
+// a block value ends at its last content line before the next key of its mapping, a flow
+// list at its matching ']'. Layouts this reasoning does not cover are refused, and every
+// edit is parsed again and compared with what it should have produced, so a case it gets
+// wrong costs an error message, never a damaged file.
+#include <freezer/config_edit.hpp>
+
+#include <optional>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace freezer::config {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// ---- parsed values -------------------------------------------------------------------
+
+// Same type and content. `strict` (checking an edit): scalars also by tag, so "1" differs
+// from 1, and maps in key order. Otherwise (is an entry already there?) a scalar by its
+// string and a map by its content in any order, as a person reads them.
+bool same(const YAML::Node& a, const YAML::Node& b, bool strict) {
+    if (a.Type() != b.Type()) return false;
+    switch (a.Type()) {
+        case YAML::NodeType::Scalar:
+            return a.Scalar() == b.Scalar() && (!strict || a.Tag() == b.Tag());
+        case YAML::NodeType::Sequence:
+            if (a.size() != b.size()) return false;
+            for (std::size_t i = 0; i < a.size(); ++i)
+                if (!same(a[i], b[i], strict)) return false;
+            return true;
+        case YAML::NodeType::Map: {
+            if (a.size() != b.size()) return false;
+            if (strict) {
+                auto ib = b.begin();
+                for (auto ia = a.begin(); ia != a.end(); ++ia, ++ib)
+                    if (!same(ia->first, ib->first, true) || !same(ia->second, ib->second, true)) return false;
+                return true;
+            }
+            for (const auto& kv : a) {
+                bool found = false;
+                for (const auto& other : b)
+                    if (same(kv.first, other.first, false)) {
+                        found = same(kv.second, other.second, false);
+                        break;
+                    }
+                if (!found) return false;
+            }
+            return true;
+        }
+        default:
+            return true;  // null on both sides
+    }
+}
+
+bool contains(const std::vector<YAML::Node>& nodes, const YAML::Node& n) {
+    for (const auto& x : nodes)
+        if (same(x, n, false)) return true;
+    return false;
+}
+
+// The key/value pairs of a map, in file order.
+struct Entry {
+    YAML::Node key;
+    YAML::Node value;
+};
+
+std::vector<Entry> entries(const YAML::Node& map) {
+    std::vector<Entry> out;
+    for (const auto& kv : map) out.push_back({kv.first, kv.second});
+    return out;
+}
+
+// Index of the entry whose key is `name`; nullopt if none. `twice` is set when the key
+// appears again (the loader reports that; the editor would not know which to edit).
+std::optional<std::size_t> find_key(const std::vector<Entry>& es, const std::string& name, bool& twice) {
+    std::optional<std::size_t> at;
+    twice = false;
+    for (std::size_t i = 0; i < es.size(); ++i)
+        if (es[i].key.IsScalar() && es[i].key.Scalar() == name) {
+            if (at) twice = true;
+            else at = i;
+        }
+    return at;
+}
+
+// One line of YAML text as an item: it must read the same in a flow list and after "- ",
+// the two places it can land, or the file would end up saying something else.
+YAML::Node parse_item(const std::string& key, const std::string& text) {
+    auto bad = [&](const std::string& why) {
+        throw std::invalid_argument(fmt::format("{} item '{}': {}", key, text, why));
+    };
+    if (text.empty() || text.find_first_of("\r\n") != std::string::npos) bad("must be one line of YAML");
+    YAML::Node n;
+    try {
+        n = YAML::Load(text);
+        if (!n.IsDefined() || n.IsNull()) bad("is empty (null)");
+        const auto flow = YAML::Load("[" + text + "]");
+        const auto block = YAML::Load("- " + text);
+        if (!flow.IsSequence() || flow.size() != 1 || !same(flow[0], n, true) || !block.IsSequence() ||
+            block.size() != 1 || !same(block[0], n, true))
+            bad("reads differently inside a list; quote it (yaml_scalar)");
+    } catch (const YAML::Exception& e) {
+        bad(fmt::format("not valid YAML inside a list ({}); quote it (yaml_scalar)", e.msg));
+    }
+    return n;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// ---- the text ------------------------------------------------------------------------
+
+// The text's lines: each [begin, end), end at its '\n' or at the end of the text.
+class Lines {
+public:
+    explicit Lines(const std::string& t) : t_(t) {
+        std::size_t b = 0;
+        for (auto nl = t.find('\n'); nl != std::string::npos; nl = t.find('\n', b)) {
+            spans_.push_back({b, nl});
+            b = nl + 1;
+        }
+        if (b < t.size()) spans_.push_back({b, t.size()});
+    }
+    std::size_t size() const { return spans_.size(); }
+    std::size_t end(std::size_t i) const { return spans_[i].second; }
+    std::size_t indent(std::size_t i) const {
+        std::size_t n = 0;
+        while (spans_[i].first + n < spans_[i].second && t_[spans_[i].first + n] == ' ') ++n;
+        return n;
+    }
+    bool blank(std::size_t i) const { return first_char(i) == '\0'; }
+    bool comment(std::size_t i) const { return first_char(i) == '#'; }
+
+private:
+    char first_char(std::size_t i) const {
+        for (auto p = spans_[i].first; p < spans_[i].second; ++p)
+            if (t_[p] != ' ' && t_[p] != '\t') return t_[p];
+        return '\0';
+    }
+    const std::string& t_;
+    std::vector<std::pair<std::size_t, std::size_t>> spans_;
+};
+
+// The last line of a block value that starts on line `first` and ends before line `bound`
+// (the next key of its mapping, or the end of the text). Blank lines and comments
+// indented no deeper than `col` before the bound are skipped: they introduce what comes
+// next. Deeper '#' lines count as content: they may be lines of a block scalar (|).
+std::size_t last_content_line(const Lines& lines, std::size_t first, std::size_t bound, std::size_t col) {
+    std::size_t i = bound;
+    while (i - 1 > first && (lines.blank(i - 1) || (lines.comment(i - 1) && lines.indent(i - 1) <= col))) --i;
+    return i - 1;
+}
+
+// A flow list from its '[': where its last item ends and how items are separated.
+struct FlowList {
+    std::size_t close = 0;     // the ']'
+    std::size_t last_end = 0;  // just after the last item (or the last ','), else after '['
+    bool trailing_comma = false;
+    bool only_spaces = false;  // nothing but spaces between the brackets
+    std::string separator = ", ";
+};
+
+// Scans from the '[' at `open` to its ']', past quoted scalars, nested collections and
+// comments. nullopt when the text does not close it as expected.
+std::optional<FlowList> scan_flow_list(const std::string& t, std::size_t open) {
+    FlowList fl;
+    bool seen_comma = false;
+    int depth = 0;
+    std::size_t last = open;  // the last character that is neither space nor comment
+    for (std::size_t i = open; i < t.size(); ++i) {
+        const char c = t[i];
+        const char prev = i > 0 ? t[i - 1] : '\n';
+        const bool after_space = prev == ' ' || prev == '\t' || prev == '\n';
+        if (c == ' ' || c == '\t' || c == '\n') continue;
+        if (c == '#' && after_space) {
+            i = t.find('\n', i);
+            if (i == std::string::npos) return std::nullopt;
+            continue;
+        }
+        // A quote opens a scalar only where one can start (it's in `[it's]` does not).
+        if ((c == '\'' || c == '"') && (after_space || prev == '[' || prev == '{' || prev == ',' || prev == ':')) {
+            std::size_t j = i + 1;
+            for (; j < t.size(); ++j) {
+                if (c == '"' && t[j] == '\\') {
+                    ++j;
+                } else if (t[j] == c) {
+                    if (c == '\'' && j + 1 < t.size() && t[j + 1] == '\'') ++j;  // '' inside '...'
+                    else break;
+                }
+            }
+            if (j >= t.size()) return std::nullopt;
+            last = i = j;
+            continue;
+        }
+        if (c == '[' || c == '{') {
+            ++depth;
+        } else if (c == ']' || c == '}') {
+            if (--depth == 0) {
+                if (c != ']') return std::nullopt;
+                fl.close = i;
+                fl.last_end = last + 1;
+                fl.trailing_comma = last != open && t[last] == ',';
+                fl.only_spaces = t.find_first_not_of(' ', open + 1) == i;
+                return fl;
+            }
+        } else if (c == ',' && depth == 1 && !seen_comma) {
+            seen_comma = true;
+            const char next = i + 1 < t.size() ? t[i + 1] : '\n';
+            fl.separator = next == ' ' || next == '\n' ? ", " : ",";
+        }
+        last = i;
+    }
+    return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+    return out;
+}
+
+// ---- the editor ----------------------------------------------------------------------
+
+struct Addition {
+    std::string key;
+    std::vector<std::string> texts;  // trimmed
+    std::vector<YAML::Node> nodes;   // parsed, same order
+};
+
+// How a new list of maps is laid out: as the file's other lists of the same key are.
+struct BlockStyle {
+    bool block = true;
+    std::size_t dash_offset = 2;  // from the key's column
+    std::size_t after_dash = 1;   // spaces between '-' and the item
+};
+
+class Editor {
+public:
+    Editor(std::string file, std::string sidecar, std::vector<Addition> adds)
+        : file_(std::move(file)), sidecar_(std::move(sidecar)), adds_(std::move(adds)) {}
+
+    EditResult run(const std::string& input) {
+        for (std::size_t i = 0; i < input.size(); ++i)
+            if (input[i] == '\r') {
+                const auto line = std::count(input.begin(), input.begin() + static_cast<long>(i), '\n');
+                refuse(YAML::Mark{static_cast<int>(i), static_cast<int>(line), 0},
+                       "the file has CRLF line endings, which freezer does not edit");
+            }
+        // yaml-cpp skips a byte order mark, and its marks count from after it.
+        const bool bom = input.rfind(kBom, 0) == 0;
+        EditResult r{bom ? input.substr(kBom.size()) : input, {}};
+        snippet_ = hand_snippet(r.text);
+        for (const auto& a : adds_) r.text = add(r.text, a, r.changes);
+        if (bom) r.text.insert(0, kBom);
+        return r;
+    }
+
+private:
+    // What the file holds around the sidecar, from one parse.
+    struct Found {
+        YAML::Node doc;
+        YAML::Node sidecar;  // its value
+        std::vector<Entry> keys;   // its entries
+        std::size_t bound = 0;     // the line after its block (the next key's), or the end
+    };
+
+    std::string add(const std::string& text, const Addition& a, std::vector<std::string>& changes) {
+        const Lines lines(text);
+        const Found f = locate(text, lines);
+        bool twice = false;
+        const auto at = find_key(f.keys, a.key, twice);
+        if (twice) refuse(f.keys[*at].key.Mark(), fmt::format("'{}' appears twice in the sidecar", a.key), a.key);
+
+        // What is missing, before looking at the layout: adding what is there changes
+        // nothing, however the file is written.
+        std::vector<YAML::Node> old_items;
+        if (at) {
+            const auto& v = f.keys[*at].value;
+            if (!v.IsSequence())
+                refuse(v.Mark(), v.IsScalar() ? fmt::format("'{}' is a single value, not a list", a.key)
+                                  : v.IsMap() ? fmt::format("'{}' is a mapping, not a list", a.key)
+                                              : fmt::format("'{}' has no value", a.key),
+                       a.key);
+            for (const auto& item : v) old_items.push_back(item);
+        }
+        std::vector<std::string> texts;
+        std::vector<YAML::Node> nodes;
+        for (std::size_t i = 0; i < a.texts.size(); ++i)
+            if (!contains(old_items, a.nodes[i]) && !contains(nodes, a.nodes[i])) {
+                texts.push_back(a.texts[i]);
+                nodes.push_back(a.nodes[i]);
+            }
+        if (texts.empty()) return text;
+
+        if (f.sidecar.Style() == YAML::EmitterStyle::Flow)
+            refuse(f.sidecar.Mark(), fmt::format("sidecars.{} is written in flow style ({{...}})", sidecar_), a.key);
+        std::string out = !at                                        ? insert_key(text, lines, f, a.key, texts, nodes)
+                          : f.keys[*at].value.Style() == YAML::EmitterStyle::Flow
+                              ? append_flow(text, f.keys[*at], a.key, texts)
+                              : append_block(text, lines, f, *at, a.key, texts);
+        check(f.doc, out, a.key, nodes, at ? f.keys[*at].key.Mark() : f.sidecar.Mark());
+        for (const auto& t : texts) changes.push_back(fmt::format("sidecars.{}.{}: + {}", sidecar_, a.key, t));
+        return out;
+    }
+
+    YAML::Node parse(const std::string& text) const {
+        try {
+            return YAML::Load(text);
+        } catch (const YAML::ParserException& e) {
+            refuse(e.mark, fmt::format("the file is not valid YAML ({})", e.msg));
+        }
+    }
+
+    // A key that starts its line (its mapping is in block style), else refused.
+    std::size_t key_line(const Lines& lines, const YAML::Node& key) const {
+        const auto m = key.Mark();
+        if (m.line < 0 || static_cast<std::size_t>(m.line) >= lines.size() ||
+            lines.indent(m.line) != static_cast<std::size_t>(m.column))
+            refuse(m, "unusual layout: this key does not start its line");
+        return m.line;
+    }
+
+    Found locate(const std::string& text, const Lines& lines) const {
+        Found f;
+        f.doc = parse(text);
+        if (!f.doc.IsMap()) refuse(f.doc.Mark(), "the file is not a mapping with a 'sidecars:' section");
+        const auto top = entries(f.doc);
+        bool twice = false;
+        const auto s = find_key(top, "sidecars", twice);
+        if (!s) refuse(YAML::Mark{0, 0, 0}, "the file has no 'sidecars:' section");
+        if (twice) refuse(top[*s].key.Mark(), "'sidecars' appears twice");
+        if (!top[*s].value.IsMap()) refuse(top[*s].value.Mark(), "'sidecars' is not a mapping of sidecars");
+        const auto sidecars = entries(top[*s].value);
+        const auto at = find_key(sidecars, sidecar_, twice);
+        if (!at) {
+            std::vector<std::string> names;
+            for (const auto& e : sidecars) names.push_back(e.key.Scalar());
+            const auto hint = did_you_mean(sidecar_, names);
+            throw EditError(where(top[*s].key.Mark()),
+                            fmt::format("no sidecar '{}' in sidecars: (it has {}){}", sidecar_, fmt::join(names, ", "),
+                                        hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)),
+                            "");
+        }
+        if (twice) refuse(sidecars[*at].key.Mark(), fmt::format("sidecar '{}' appears twice", sidecar_));
+        const auto& [key, value] = sidecars[*at];
+        // An alias (*name) has the mark of the node it names, earlier in the file: editing
+        // that node would change every sidecar sharing it.
+        if (value.Mark().pos <= key.Mark().pos)
+            refuse(value.Mark(), fmt::format("sidecars.{} is an alias of another node", sidecar_));
+        if (!value.IsMap()) refuse(value.Mark(), fmt::format("sidecars.{} is not a mapping", sidecar_));
+        f.sidecar = value;
+        f.keys = entries(value);
+        if (value.Style() == YAML::EmitterStyle::Flow) return f;  // enough to see what is there
+        // A block mapping's mark is its first key's, unless an anchor or tag comes first.
+        if (f.keys.empty() || value.Mark().pos != f.keys.front().key.Mark().pos)
+            refuse(value.Mark(), fmt::format("sidecars.{} starts with an anchor or a tag", sidecar_));
+        key_line(lines, f.keys.front().key);
+        f.bound = lines.size();
+        if (*at + 1 < sidecars.size())
+            f.bound = key_line(lines, sidecars[*at + 1].key);
+        else if (*s + 1 < top.size())
+            f.bound = key_line(lines, top[*s + 1].key);
+        return f;
+    }
+
+    // Existing `key: [a]  # comment` -> `key: [a, b]  # comment`.
+    std::string append_flow(const std::string& text, const Entry& e, const std::string& key,
+                            const std::vector<std::string>& items) const {
+        const auto m = e.value.Mark();
+        if (m.pos <= e.key.Mark().pos) refuse(m, fmt::format("'{}' is an alias of another list", key), key);
+        if (text[m.pos] != '[') refuse(m, fmt::format("'{}' starts with an anchor or a tag", key), key);
+        const auto fl = scan_flow_list(text, m.pos);
+        if (!fl) refuse(m, fmt::format("cannot find where the list '{}' ends", key), key);
+        std::string out = text;
+        if (fl->only_spaces)
+            out.replace(m.pos + 1, fl->close - m.pos - 1, join(items, fl->separator));
+        else if (fl->last_end == static_cast<std::size_t>(m.pos) + 1)  // empty, with a comment inside
+            out.insert(fl->last_end, join(items, fl->separator));
+        else if (fl->trailing_comma)
+            out.insert(fl->last_end, (fl->separator == "," ? "" : " ") + join(items, fl->separator) + ",");
+        else
+            out.insert(fl->last_end, fl->separator + join(items, fl->separator));
+        return out;
+    }
+
+    // Existing block list: `- item` lines after its last item, dashes where its dashes are.
+    std::string append_block(const std::string& text, const Lines& lines, const Found& f, std::size_t at,
+                             const std::string& key, const std::vector<std::string>& items) const {
+        const auto& e = f.keys[at];
+        const auto m = e.value.Mark();
+        if (m.pos <= e.key.Mark().pos) refuse(m, fmt::format("'{}' is an alias of another list", key), key);
+        if (text[m.pos] != '-') refuse(m, fmt::format("'{}' starts with an anchor or a tag", key), key);
+        const std::size_t bound = at + 1 < f.keys.size() ? key_line(lines, f.keys[at + 1].key) : f.bound;
+        const auto last = last_content_line(lines, m.line, bound, m.column);
+        const auto first_item = e.value[0].Mark();
+        const std::size_t gap =
+            first_item.line == m.line && first_item.column > m.column + 1 ? first_item.column - m.column - 1 : 1;
+        std::string add;
+        for (const auto& item : items)
+            add += "\n" + std::string(m.column, ' ') + "-" + std::string(gap, ' ') + item;
+        return std::string(text).insert(lines.end(last), add);
+    }
+
+    // Missing key: a new last key of the sidecar, after the last key's whole value and
+    // before the comments and blank lines that introduce what follows.
+    std::string insert_key(const std::string& text, const Lines& lines, const Found& f, const std::string& key,
+                           const std::vector<std::string>& items, const std::vector<YAML::Node>& nodes) const {
+        const auto m = f.sidecar.Mark();
+        const std::string indent(m.column, ' ');
+        const auto last = last_content_line(lines, m.line, f.bound, m.column);
+        std::string add;
+        const bool maps = std::any_of(nodes.begin(), nodes.end(), [](const YAML::Node& n) { return !n.IsScalar(); });
+        const auto style = block_style(f.doc, key);
+        if (maps && style.block) {
+            add = fmt::format("\n{}{}:", indent, key);
+            for (const auto& item : items)
+                add += "\n" + indent + std::string(style.dash_offset, ' ') + "-" + std::string(style.after_dash, ' ') + item;
+        } else {
+            add = fmt::format("\n{}{}: [{}]", indent, key, join(items, ", "));
+        }
+        return std::string(text).insert(lines.end(last), add);
+    }
+
+    // The layout of `key`'s lists in the other sidecars (and defaults:): block with their
+    // indentation, unless they are all flow lists. Block when there are none.
+    static BlockStyle block_style(const YAML::Node& doc, const std::string& key) {
+        std::vector<YAML::Node> owners;
+        if (const auto d = doc["defaults"]; d.IsMap()) owners.push_back(d);
+        if (const auto s = doc["sidecars"]; s.IsMap())
+            for (const auto& kv : s)
+                if (kv.second.IsMap()) owners.push_back(kv.second);
+        BlockStyle style;
+        bool flow = false;
+        for (const auto& owner : owners)
+            for (const auto& kv : owner) {
+                if (!kv.first.IsScalar() || kv.first.Scalar() != key || !kv.second.IsSequence()) continue;
+                if (kv.second.Style() == YAML::EmitterStyle::Flow) {
+                    flow = true;
+                    continue;
+                }
+                const auto dash = kv.second.Mark();
+                const auto k = kv.first.Mark();
+                if (dash.column < k.column || dash.line <= k.line) continue;
+                style.dash_offset = dash.column - k.column;
+                const auto first = kv.second[0].Mark();
+                if (first.line == dash.line && first.column > dash.column + 1)
+                    style.after_dash = first.column - dash.column - 1;
+                return style;
+            }
+        style.block = !flow;
+        return style;
+    }
+
+    // The edited text must parse to the old document with `items` appended to the key's
+    // list (a new last key when it was missing) and nothing else changed; any other
+    // outcome is a bug here, caught before the file is written.
+    void check(const YAML::Node& before, const std::string& after_text, const std::string& key,
+               const std::vector<YAML::Node>& items, const YAML::Mark& mark) const {
+        const auto fail = [&](const std::string& why) {
+            refuse(mark, fmt::format("internal error: the edit did not read back as expected ({}); nothing was changed",
+                                     why), key);
+        };
+        YAML::Node after;
+        try {
+            after = YAML::Load(after_text);
+        } catch (const YAML::Exception& e) {
+            fail(fmt::format("not valid YAML: {}", e.msg));
+        }
+        YAML::Node expected = YAML::Clone(before);
+        YAML::Node sidecar = expected["sidecars"][sidecar_];
+        YAML::Node list = sidecar[key];
+        if (!list) {
+            list = YAML::Node(YAML::NodeType::Sequence);
+            sidecar[key] = list;
+        }
+        for (const auto& item : items) list.push_back(YAML::Clone(item));
+        if (!same(expected, after, true)) fail("the document differs elsewhere");
+    }
+
+    // The entries to add by hand, under the sidecar's line, indented as the file indents
+    // it (best effort: from the first parse, without the entries already there).
+    std::string hand_snippet(const std::string& text) const {
+        std::size_t sc_col = 2, key_col = 4;
+        YAML::Node sidecar;
+        try {
+            const auto doc = YAML::Load(text);
+            for (const auto& kv : doc["sidecars"])
+                if (kv.first.Scalar() == sidecar_) {
+                    sc_col = kv.first.Mark().column;
+                    sidecar = kv.second;
+                    key_col = sidecar.IsMap() && sidecar.Style() != YAML::EmitterStyle::Flow
+                                  ? static_cast<std::size_t>(sidecar.Mark().column)
+                                  : sc_col + 2;
+                }
+        } catch (const YAML::Exception&) {
+        }
+        std::string out = fmt::format("{}{}:", std::string(sc_col, ' '), sidecar_);
+        const std::string indent(key_col, ' ');
+        for (const auto& a : adds_) {
+            std::vector<YAML::Node> have;
+            if (sidecar.IsMap())
+                if (const auto list = sidecar[a.key]; list.IsSequence())
+                    for (const auto& item : list) have.push_back(item);
+            std::vector<std::string> texts;
+            bool maps = false;
+            for (std::size_t i = 0; i < a.texts.size(); ++i)
+                if (!contains(have, a.nodes[i])) {
+                    have.push_back(a.nodes[i]);
+                    texts.push_back(a.texts[i]);
+                    maps = maps || !a.nodes[i].IsScalar();
+                }
+            if (texts.empty()) continue;
+            if (maps) {
+                out += fmt::format("\n{}{}:", indent, a.key);
+                for (const auto& t : texts) out += fmt::format("\n{}  - {}", indent, t);
+            } else {
+                out += fmt::format("\n{}{}: [{}]", indent, a.key, join(texts, ", "));
+            }
+        }
+        return out;
+    }
+
+    Location where(const YAML::Mark& m) const {
+        if (m.is_null() || m.line < 0) return {file_, 0, 0};
+        return {file_, m.line + 1, m.column + 1};
+    }
+
+    // Throws EditError for what freezer does not edit: at `m`, why, and what to add by hand.
+    [[noreturn]] void refuse(const YAML::Mark& m, const std::string& why, const std::string& key = "") const {
+        const auto what = key.empty() ? fmt::format("sidecars.{}", sidecar_) : fmt::format("sidecars.{}.{}", sidecar_, key);
+        throw EditError(where(m), fmt::format("cannot add to {}: {}; add these entries by hand:", what, why), snippet_);
+    }
+
+    std::string file_;
+    std::string sidecar_;
+    std::vector<Addition> adds_;
+    std::string snippet_;
+};
+
+bool needs_quotes(const std::string& v) {
+    if (v.empty() || v != trim(v)) return true;
+    if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(v.front()) != std::string_view::npos) return true;
+    if (v.back() == ':') return true;
+    if (v.find_first_of(",[]{}") != std::string::npos) return true;
+    if (v.find(": ") != std::string::npos || v.find(" #") != std::string::npos) return true;
+    for (unsigned char c : v)
+        if (c < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
+std::string double_quoted(const std::string& v) {
+    std::string out = "\"";
+    for (unsigned char c : v) {
+        if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+        else if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+        else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+EditError::EditError(Location where_, const std::string& message, std::string snippet_)
+    : std::runtime_error((where_.line > 0 ? fmt::format("{}:{}:{}: ", where_.file, where_.line, where_.column)
+                                          : where_.file + ": ") +
+                         message + (snippet_.empty() ? "" : "\n" + snippet_)),
+      where(std::move(where_)),
+      snippet(std::move(snippet_)) {}
+
+EditResult add_to_sidecar_lists(const std::string& text, const std::string& sidecar,
+                                const std::vector<ListAddition>& additions, const std::string& file) {
+    std::vector<Addition> adds;
+    for (const auto& a : additions) {
+        Addition parsed{a.key, {}, {}};
+        for (const auto& item : a.items) {
+            parsed.texts.push_back(trim(item));
+            parsed.nodes.push_back(parse_item(a.key, parsed.texts.back()));
+        }
+        if (!parsed.texts.empty()) adds.push_back(std::move(parsed));
+    }
+    if (adds.empty()) return {text, {}};
+    return Editor(file, sidecar, std::move(adds)).run(text);
+}
+
+std::string yaml_scalar(const std::string& value) {
+    if (!needs_quotes(value)) {
+        // Plain text must also read back as this string, not as null (~, null) or a
+        // different one; yaml-cpp decides.
+        try {
+            const auto flow = YAML::Load("[" + value + "]");
+            const auto block = YAML::Load("- " + value);
+            if (flow.size() == 1 && flow[0].IsScalar() && flow[0].Scalar() == value && flow[0].Tag() == "?" &&
+                block.size() == 1 && block[0].IsScalar() && block[0].Scalar() == value &&
+                value != "~" && value != "null" && value != "Null" && value != "NULL")
+                return value;
+        } catch (const YAML::Exception&) {
+        }
+    }
+    return double_quoted(value);
+}
+
+}  // namespace freezer::config
