@@ -31,20 +31,6 @@ std::string metrics_text(const std::map<std::string, long long>& metrics) {
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string human_size(std::uint64_t bytes) {
-    // Decimal units, as freezer.yaml's sizes ("5GB" is 5 000 000 000 bytes).
-    if (bytes < 1000) return fmt::format("{} B", bytes);
-    if (bytes < 1000 * 1000) return fmt::format("{:.1f} kB", bytes / 1e3);
-    if (bytes < 1000ULL * 1000 * 1000) return fmt::format("{:.1f} MB", bytes / 1e6);
-    return fmt::format("{:.2f} GB", bytes / 1e9);
-}
-
-std::string human_duration(std::chrono::milliseconds ms) {
-    const auto n = ms.count();
-    if (n < 1000) return fmt::format("{}ms", n);
-    if (n < 60000) return fmt::format("{:.1f}s", n / 1000.0);
-    return fmt::format("{}m{:02}s", n / 60000, (n / 1000) % 60);
-}
 
 namespace {
 int terminal_width() {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/result.hpp"
+#include "util/human.hpp"
 #include "util/formats.hpp"
 
 namespace freezer::cli {
@@ -34,10 +35,8 @@ bool is_terminal(std::FILE* stream);
 // The "format" of every --json report.
 inline constexpr int kReportFormat = formats::kReport;
 
-std::string human_size(std::uint64_t bytes);
 // A plan's metrics as the backend named them: "ccache hits 12, ccache misses 3".
 std::string metrics_text(const std::map<std::string, long long>& metrics);
-std::string human_duration(std::chrono::milliseconds ms);
 
 class TerminalReporter final : public Reporter {
 public:

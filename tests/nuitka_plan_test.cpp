@@ -37,8 +37,8 @@ TEST_CASE("nuitka: onefile script with includes, excludes, data files and folder
     REQUIRE(p.steps.size() == 1);
     CHECK(p.steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=onefile", "--jobs=2", "--lto=no",
                                   "--output-dir=/p/tmp", "--output-filename=api", "--remove-output",
-                                  "--progress-bar=none", "--include-module=app.services.upper",
-                                  "--nofollow-import-to=tkinter",
+                                  "--progress-bar=none", "--report=/p/cache/nuitka/api/compilation-report.xml",
+                                  "--include-module=app.services.upper", "--nofollow-import-to=tkinter",
                                   "--include-data-files=/p/stage/app/services.json=app/services.json",
                                   "--include-data-dir=/p/stage/app/assets=assets", "/p/stage/run_api.py"});
     CHECK(p.steps[0].env == std::vector<std::pair<std::string, std::string>>{
@@ -48,6 +48,7 @@ TEST_CASE("nuitka: onefile script with includes, excludes, data files and folder
                                 {"PYTHONPATH", "/p/stage"}});
     CHECK(p.artifact_dir == "/p/tmp");
     CHECK(p.executable == "api");
+    CHECK(p.report == "/p/cache/nuitka/api/compilation-report.xml");  // freezer lists the bundle from it
     REQUIRE(p.metrics.size() == 2);
     CHECK(p.metrics[0].name == "ccache_hits");
     CHECK(std::count(p.steps[0].argv.begin(), p.steps[0].argv.end(), "--assume-yes-for-downloads") == 0);
@@ -60,6 +61,7 @@ TEST_CASE("nuitka: collect_submodules becomes --include-package", "[plan][nuitka
     CHECK(plan(rq).steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=onefile", "--jobs=2",
                                          "--lto=no", "--output-dir=/p/tmp", "--output-filename=api",
                                          "--remove-output", "--progress-bar=none",
+                                         "--report=/p/cache/nuitka/api/compilation-report.xml",
                                          "--include-module=app.services.upper", "--include-package=app.services",
                                          "/p/stage/run_api.py"});
 }
@@ -78,7 +80,8 @@ TEST_CASE("nuitka: standalone package module, options, clean", "[plan][nuitka]")
     REQUIRE(p.steps.size() == 1);
     CHECK(p.steps[0].argv == Args{"/p/.venv/bin/python", "-m", "nuitka", "--mode=standalone", "--jobs=1", "--lto=yes",
                                   "--output-dir=/p/tmp", "--output-filename=cli", "--remove-output",
-                                  "--progress-bar=none", "--clean-cache=all", "--enable-plugins=anti-bloat",
+                                  "--progress-bar=none", "--report=/p/cache/nuitka/api/compilation-report.xml",
+                                  "--clean-cache=all", "--enable-plugins=anti-bloat",
                                   "--python-flag=-O", "/p/stage/greeter"});
     auto b = plugin();
     CHECK(std::get<int>(b->abi().cpu_tokens_wanted(rq.options, 2)) == 1);

@@ -117,7 +117,10 @@ public:
                     "--output-dir=" + rq.out_dir,
                     "--output-filename=" + rq.sidecar,
                     "--remove-output",
-                    "--progress-bar=none"};
+                    "--progress-bar=none",
+                    // What went in (modules, extensions, data, sizes): a onefile's payload
+                    // is compressed, so freezer reads this instead (freezer audit, trace).
+                    "--report=" + rq.work_dir + "/compilation-report.xml"};
         if (rq.clean) run.argv.push_back("--clean-cache=all");
         for (const auto& p : strings(rq.options.find("plugins"))) run.argv.push_back("--enable-plugins=" + p);
         std::vector<std::string> includes = rq.hidden_imports;
@@ -158,6 +161,7 @@ public:
         plan.steps.push_back(std::move(run));
         plan.artifact_dir = rq.out_dir;  // onefile: the executable; standalone: <main>.dist/
         plan.executable = rq.sidecar;
+        plan.report = rq.work_dir + "/compilation-report.xml";
         plan.metrics = {{"ccache_hits", "result 'cache hit': (\\d+)"},
                         {"ccache_misses", "result 'cache miss': (\\d+)"}};
         return plan;

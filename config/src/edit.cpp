@@ -6,6 +6,7 @@
 // wrong costs an error message, never a damaged file.
 #include <freezer/config_edit.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -19,9 +20,10 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // ---- parsed values -------------------------------------------------------------------
 
-// Same type and content. `strict` (checking an edit): scalars also by tag, so "1" differs
-// from 1, and maps in key order. Otherwise (is an entry already there?) a scalar by its
-// string and a map by its content in any order, as a person reads them.
+// Same type and content. `strict` (checking an edit): scalar values also by tag, so "1"
+// differs from 1, and maps in key order (keys by their string: a key the check adds has
+// no tag). Otherwise (is an entry already there?) a scalar by its string and a map by its
+// content in any order, as a person reads them.
 bool same(const YAML::Node& a, const YAML::Node& b, bool strict) {
     if (a.Type() != b.Type()) return false;
     switch (a.Type()) {
@@ -37,7 +39,7 @@ bool same(const YAML::Node& a, const YAML::Node& b, bool strict) {
             if (strict) {
                 auto ib = b.begin();
                 for (auto ia = a.begin(); ia != a.end(); ++ia, ++ib)
-                    if (!same(ia->first, ib->first, true) || !same(ia->second, ib->second, true)) return false;
+                    if (!same(ia->first, ib->first, false) || !same(ia->second, ib->second, true)) return false;
                 return true;
             }
             for (const auto& kv : a) {
@@ -153,6 +155,7 @@ private:
 // indented no deeper than `col` before the bound are skipped: they introduce what comes
 // next. Deeper '#' lines count as content: they may be lines of a block scalar (|).
 std::size_t last_content_line(const Lines& lines, std::size_t first, std::size_t bound, std::size_t col) {
+    if (bound <= first + 1) return first;
     std::size_t i = bound;
     while (i - 1 > first && (lines.blank(i - 1) || (lines.comment(i - 1) && lines.indent(i - 1) <= col))) --i;
     return i - 1;
@@ -249,9 +252,10 @@ public:
     EditResult run(const std::string& input) {
         for (std::size_t i = 0; i < input.size(); ++i)
             if (input[i] == '\r') {
-                const auto line = std::count(input.begin(), input.begin() + static_cast<long>(i), '\n');
-                refuse(YAML::Mark{static_cast<int>(i), static_cast<int>(line), 0},
-                       "the file has CRLF line endings, which freezer does not edit");
+                YAML::Mark m;  // its constructor with values is private
+                m.pos = static_cast<int>(i);
+                m.line = static_cast<int>(std::count(input.begin(), input.begin() + static_cast<long>(i), '\n'));
+                refuse(m, "the file has CRLF line endings, which freezer does not edit");
             }
         // yaml-cpp skips a byte order mark, and its marks count from after it.
         const bool bom = input.rfind(kBom, 0) == 0;
@@ -282,12 +286,10 @@ private:
         // nothing, however the file is written.
         std::vector<YAML::Node> old_items;
         if (at) {
-            const auto& v = f.keys[*at].value;
-            if (!v.IsSequence())
-                refuse(v.Mark(), v.IsScalar() ? fmt::format("'{}' is a single value, not a list", a.key)
-                                  : v.IsMap() ? fmt::format("'{}' is a mapping, not a list", a.key)
-                                              : fmt::format("'{}' has no value", a.key),
-                       a.key);
+            const auto& [k, v] = f.keys[*at];
+            if (v.IsScalar()) refuse(v.Mark(), fmt::format("'{}' is a single value, not a list", a.key), a.key);
+            if (v.IsMap()) refuse(v.Mark(), fmt::format("'{}' is a mapping, not a list", a.key), a.key);
+            if (!v.IsSequence()) refuse(k.Mark(), fmt::format("'{}' has no value", a.key), a.key);
             for (const auto& item : v) old_items.push_back(item);
         }
         std::vector<std::string> texts;
@@ -300,11 +302,14 @@ private:
         if (texts.empty()) return text;
 
         if (f.sidecar.Style() == YAML::EmitterStyle::Flow)
-            refuse(f.sidecar.Mark(), fmt::format("sidecars.{} is written in flow style ({{...}})", sidecar_), a.key);
-        std::string out = !at                                        ? insert_key(text, lines, f, a.key, texts, nodes)
-                          : f.keys[*at].value.Style() == YAML::EmitterStyle::Flow
-                              ? append_flow(text, f.keys[*at], a.key, texts)
-                              : append_block(text, lines, f, *at, a.key, texts);
+            refuse(f.sidecar.Mark(), fmt::format("sidecars.{} is written in flow style ({{...}})", sidecar_));
+        std::string out;
+        if (!at)
+            out = insert_key(text, lines, f, a.key, texts, nodes);
+        else if (f.keys[*at].value.Style() == YAML::EmitterStyle::Flow)
+            out = append_flow(text, f.keys[*at], a.key, texts);
+        else
+            out = append_block(text, lines, f, *at, a.key, texts);
         check(f.doc, out, a.key, nodes, at ? f.keys[*at].key.Mark() : f.sidecar.Mark());
         for (const auto& t : texts) changes.push_back(fmt::format("sidecars.{}.{}: + {}", sidecar_, a.key, t));
         return out;
@@ -334,7 +339,7 @@ private:
         const auto top = entries(f.doc);
         bool twice = false;
         const auto s = find_key(top, "sidecars", twice);
-        if (!s) refuse(YAML::Mark{0, 0, 0}, "the file has no 'sidecars:' section");
+        if (!s) refuse(YAML::Mark(), "the file has no 'sidecars:' section");
         if (twice) refuse(top[*s].key.Mark(), "'sidecars' appears twice");
         if (!top[*s].value.IsMap()) refuse(top[*s].value.Mark(), "'sidecars' is not a mapping of sidecars");
         const auto sidecars = entries(top[*s].value);
@@ -354,6 +359,8 @@ private:
         // that node would change every sidecar sharing it.
         if (value.Mark().pos <= key.Mark().pos)
             refuse(value.Mark(), fmt::format("sidecars.{} is an alias of another node", sidecar_));
+        // (A null's mark is the next token's, so the key's is shown.)
+        if (value.IsNull()) refuse(key.Mark(), fmt::format("sidecars.{} has no settings", sidecar_));
         if (!value.IsMap()) refuse(value.Mark(), fmt::format("sidecars.{} is not a mapping", sidecar_));
         f.sidecar = value;
         f.keys = entries(value);
@@ -362,11 +369,18 @@ private:
         if (f.keys.empty() || value.Mark().pos != f.keys.front().key.Mark().pos)
             refuse(value.Mark(), fmt::format("sidecars.{} starts with an anchor or a tag", sidecar_));
         key_line(lines, f.keys.front().key);
-        f.bound = lines.size();
-        if (*at + 1 < sidecars.size())
+        if (*at + 1 < sidecars.size()) {
             f.bound = key_line(lines, sidecars[*at + 1].key);
-        else if (*s + 1 < top.size())
+        } else if (*s + 1 < top.size()) {
             f.bound = key_line(lines, top[*s + 1].key);
+        } else {
+            // The last key of the document: it ends at the end of the text or at a line
+            // such as "..." or "---" (nothing else starts at column 0 after it).
+            f.bound = key.Mark().line + 1;
+            while (f.bound < lines.size() &&
+                   (lines.indent(f.bound) > 0 || lines.blank(f.bound) || lines.comment(f.bound)))
+                ++f.bound;
+        }
         return f;
     }
 
@@ -421,7 +435,8 @@ private:
         if (maps && style.block) {
             add = fmt::format("\n{}{}:", indent, key);
             for (const auto& item : items)
-                add += "\n" + indent + std::string(style.dash_offset, ' ') + "-" + std::string(style.after_dash, ' ') + item;
+                add += "\n" + indent + std::string(style.dash_offset, ' ') + "-" +
+                       std::string(style.after_dash, ' ') + item;
         } else {
             add = fmt::format("\n{}{}: [{}]", indent, key, join(items, ", "));
         }
@@ -432,8 +447,9 @@ private:
     // indentation, unless they are all flow lists. Block when there are none.
     static BlockStyle block_style(const YAML::Node& doc, const std::string& key) {
         std::vector<YAML::Node> owners;
-        if (const auto d = doc["defaults"]; d.IsMap()) owners.push_back(d);
-        if (const auto s = doc["sidecars"]; s.IsMap())
+        // A missing key gives an invalid node, which throws on IsMap(); not on bool.
+        if (const auto d = doc["defaults"]; d && d.IsMap()) owners.push_back(d);
+        if (const auto s = doc["sidecars"]; s && s.IsMap())
             for (const auto& kv : s)
                 if (kv.second.IsMap()) owners.push_back(kv.second);
         BlockStyle style;
@@ -475,11 +491,9 @@ private:
         }
         YAML::Node expected = YAML::Clone(before);
         YAML::Node sidecar = expected["sidecars"][sidecar_];
+        // Looked up through a const node: a non-const [] would add the key.
+        if (!static_cast<const YAML::Node&>(sidecar)[key]) sidecar[key] = YAML::Node(YAML::NodeType::Sequence);
         YAML::Node list = sidecar[key];
-        if (!list) {
-            list = YAML::Node(YAML::NodeType::Sequence);
-            sidecar[key] = list;
-        }
         for (const auto& item : items) list.push_back(YAML::Clone(item));
         if (!same(expected, after, true)) fail("the document differs elsewhere");
     }
@@ -495,8 +509,8 @@ private:
                 if (kv.first.Scalar() == sidecar_) {
                     sc_col = kv.first.Mark().column;
                     sidecar = kv.second;
-                    key_col = sidecar.IsMap() && sidecar.Style() != YAML::EmitterStyle::Flow
-                                  ? static_cast<std::size_t>(sidecar.Mark().column)
+                    key_col = sidecar.IsMap() && sidecar.Style() != YAML::EmitterStyle::Flow && sidecar.size() > 0
+                                  ? static_cast<std::size_t>(sidecar.begin()->first.Mark().column)
                                   : sc_col + 2;
                 }
         } catch (const YAML::Exception&) {
@@ -505,8 +519,8 @@ private:
         const std::string indent(key_col, ' ');
         for (const auto& a : adds_) {
             std::vector<YAML::Node> have;
-            if (sidecar.IsMap())
-                if (const auto list = sidecar[a.key]; list.IsSequence())
+            if (sidecar && sidecar.IsMap())
+                if (const auto list = sidecar[a.key]; list && list.IsSequence())
                     for (const auto& item : list) have.push_back(item);
             std::vector<std::string> texts;
             bool maps = false;
@@ -534,8 +548,9 @@ private:
 
     // Throws EditError for what freezer does not edit: at `m`, why, and what to add by hand.
     [[noreturn]] void refuse(const YAML::Mark& m, const std::string& why, const std::string& key = "") const {
-        const auto what = key.empty() ? fmt::format("sidecars.{}", sidecar_) : fmt::format("sidecars.{}.{}", sidecar_, key);
-        throw EditError(where(m), fmt::format("cannot add to {}: {}; add these entries by hand:", what, why), snippet_);
+        const auto what = fmt::format("sidecars.{}{}", sidecar_, key.empty() ? "" : "." + key);
+        throw EditError(where(m), fmt::format("cannot add to {}: {}; add these entries by hand:", what, why),
+                        snippet_);
     }
 
     std::string file_;
@@ -593,14 +608,13 @@ EditResult add_to_sidecar_lists(const std::string& text, const std::string& side
 
 std::string yaml_scalar(const std::string& value) {
     if (!needs_quotes(value)) {
-        // Plain text must also read back as this string, not as null (~, null) or a
-        // different one; yaml-cpp decides.
+        // Plain text must also read back as this string, not as null (~, null) or another
+        // string; yaml-cpp decides.
         try {
             const auto flow = YAML::Load("[" + value + "]");
             const auto block = YAML::Load("- " + value);
             if (flow.size() == 1 && flow[0].IsScalar() && flow[0].Scalar() == value && flow[0].Tag() == "?" &&
-                block.size() == 1 && block[0].IsScalar() && block[0].Scalar() == value &&
-                value != "~" && value != "null" && value != "Null" && value != "NULL")
+                block.size() == 1 && block[0].IsScalar() && block[0].Scalar() == value)
                 return value;
         } catch (const YAML::Exception&) {
         }

@@ -19,6 +19,7 @@ constexpr KeySpec kKeys[] = {
     {"", "defaults", "settings every sidecar inherits"},
     {"", "sidecars", "the sidecars to freeze, by name"},
     {"", "matrix", "the CI matrix printed by `freezer matrix`"},
+    {"", "audit", "what `freezer audit` flags in a bundle"},
 
     {"cache", "dir", "cache folder (default .freezer/cache)"},
     {"cache", "max_size", "size of the artifact cache, e.g. 5GB (default)"},
@@ -41,6 +42,7 @@ constexpr KeySpec kKeys[] = {
     {"defaults", "collect_submodules", "packages the packager must include with every submodule"},
     {"defaults", "exclude_modules", "modules the packager must leave out"},
     {"defaults", "env", "environment of the packager"},
+    {"defaults", "max_size", "size budget of each artifact, e.g. 100MB"},
     {"defaults", "backends", "options per backend, validated by its plugin"},
 
     {"defaults.inputs", "include", "globs relative to the sidecar's root"},
@@ -57,6 +59,7 @@ constexpr KeySpec kKeys[] = {
     {"sidecars.*", "exclude_modules", "modules the packager must leave out"},
     {"sidecars.*", "data", "files bundled with the sidecar: {src, dest}"},
     {"sidecars.*", "env", "environment of the packager"},
+    {"sidecars.*", "max_size", "size budget of the artifact, e.g. 100MB: a larger build fails"},
     {"sidecars.*", "backends", "options per backend, validated by its plugin"},
     {"sidecars.*", "smoke", "how the built sidecar is smoke-tested"},
 
@@ -82,6 +85,8 @@ constexpr KeySpec kKeys[] = {
     {"matrix", "backends", "build every sidecar with each of these"},
     {"matrix", "include", "extra cells: {sidecar, backend}"},
     {"matrix", "exclude", "cells left out: {sidecar, backend}"},
+
+    {"audit", "dev_only", "more development-only packages to flag (pytest, IPython, black, ... always)"},
 
     {"matrix.include[]", "sidecar", "a sidecar's name (default: every sidecar)"},
     {"matrix.include[]", "backend", "a backend's name (default: the sidecar's)"},

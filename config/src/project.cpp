@@ -187,6 +187,8 @@ void read_project(Reader& r, const YAML::Node& doc, Project& project) {
     read_top_values(r, doc, project);
     read_cache_and_output(r, doc, project);
     if (const auto m = doc["matrix"]; m && r.map(m, "matrix", keys_of("matrix"))) read_matrix(r, m, project);
+    if (const auto a = doc["audit"]; a && r.map(a, "audit", keys_of("audit")))
+        if (auto d = r.strings(a["dev_only"], "audit.dev_only")) project.audit_dev_only = *d;
 
     detail::Shared defaults;
     if (const auto v = doc["defaults"]; v && r.map(v, "defaults", keys_of("defaults")))

@@ -138,6 +138,8 @@ void merge_shared(Reader& r, const Project& project, const Shared& defaults, con
         own.collect_submodules.value_or(defaults.collect_submodules.value_or(std::vector<std::string>{}));
     sc.exclude_modules = own.exclude_modules.value_or(defaults.exclude_modules.value_or(std::vector<std::string>{}));
     sc.env = own.env.value_or(defaults.env.value_or(decltype(sc.env){}));
+    sc.max_size = own.max_size ? own.max_size : defaults.max_size;
+    sc.max_size_where = own.max_size ? own.max_size_where : defaults.max_size_where;
     sc.backends = defaults.backends;
     for (auto& [b, opts] : own.backends) sc.backends[b] = opts;
 }
@@ -267,6 +269,13 @@ void read_shared(Reader& r, const YAML::Node& node, const std::string& path, std
             s.exclude_modules = r.strings(v, p);
         } else if (key == "env") {
             read_env(r, v, p, s);
+        } else if (key == "max_size") {
+            s.max_size_where = r.loc(v);
+            const auto size = v.IsScalar() ? parse_size(v.Scalar()) : std::nullopt;
+            if (size && *size > 0)
+                s.max_size = *size;
+            else
+                r.error(s.max_size_where, p, "expected a size such as 100MB or 1.5GB");
         } else if (key == "backends") {
             if (r.map(v, p, {}))
                 for (const auto& b : v)

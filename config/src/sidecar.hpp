@@ -24,6 +24,8 @@ struct Shared {
     std::optional<std::vector<std::string>> collect_submodules;
     std::optional<std::vector<std::pair<std::string, std::string>>> env;
     std::map<std::string, sdk::Option> backends;
+    std::optional<std::uint64_t> max_size;
+    Location max_size_where;
 };
 
 // `node` is already checked to be a map of `section`'s keys ("defaults" or "sidecars.*").

@@ -74,8 +74,9 @@ void from_json(const json& j, CachedFile& f) {
     j.at("executable").get_to(f.executable);
 }
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, key, sidecar, backend, created_at, executable, standalone, smoke, files,
-                                   size, build_ms, inputs, config, toolchain)
+// _WITH_DEFAULT: "contents" came later; a manifest without it still parses.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Manifest, key, sidecar, backend, created_at, executable, standalone,
+                                                smoke, files, size, build_ms, inputs, config, toolchain, contents)
 
 std::string Manifest::to_text() const {
     json j = *this;

@@ -5,7 +5,7 @@
 //   {"format": 1, "key": hex, "sidecar", "backend", "created_at", "executable",
 //    "standalone", "smoke", "size", "build_ms",
 //    "files": [{"path", "sha256", "xxh3", "size", "executable"} | {"path", "link"}],
-//    "inputs": [[path, xxh3], ...], "config": {...}, "toolchain": {...},
+//    "inputs": [[path, xxh3], ...], "config": {...}, "toolchain": {...}, "contents": {...},
 //    "checksum": sha256 of the rest, as dumped with sorted keys}
 //
 // A manifest may come from a server, so parse() trusts nothing in it: a bad checksum,
@@ -44,6 +44,9 @@ struct Manifest {
     nlohmann::json inputs = nlohmann::json::array();  // [[path, xxh3], ...]
     nlohmann::json config = nlohmann::json::object();
     nlohmann::json toolchain = nlohmann::json::object();
+    // What the artifact holds (engine/bundle.hpp), for audit and trace after a restore;
+    // null in entries stored before it was recorded.
+    nlohmann::json contents;
 
     // Serialised with a "checksum" over everything else; parse() rejects a manifest
     // whose checksum does not match (a flipped byte that still parses), throwing an

@@ -112,6 +112,24 @@ std::vector<HashedInput> StateStore::load_inputs(const std::string& sidecar,
     return out;
 }
 
+void StateStore::save_contents(const std::string& sidecar, const std::string& backend, const json& contents) const {
+    std::error_code ec;
+    const auto now = file(sidecar, backend, ".contents.json");
+    fs::create_directories(dir_, ec);
+    fs::rename(now, file(sidecar, backend, ".contents.prev.json"), ec);  // none yet: fine
+    write_file_atomically(now, contents.dump());
+}
+
+std::optional<json> StateStore::load_contents(const std::string& sidecar, const std::string& backend,
+                                              bool previous) const {
+    std::string text;
+    if (!read_file(file(sidecar, backend, previous ? ".contents.prev.json" : ".contents.json"), text))
+        return std::nullopt;
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    return j;
+}
+
 void StateStore::remove(const std::string& sidecar, const std::string& backend) const {
     std::error_code ec;
     fs::remove(file(sidecar, backend, ".json"), ec);

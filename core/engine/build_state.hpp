@@ -10,6 +10,9 @@
 //               "files": [[rel, size, mtime_ns, inode], ...], "standalone": bool}}
 // <sidecar>@<backend>.inputs, format 1 — read only to explain a rebuild:
 //   one line per input, "<hash hex> <relative path>", sorted by path.
+// <sidecar>@<backend>.contents.json — what the last build's artifact held (written
+//   before its smoke test, so a failed build has one too; engine/bundle.hpp), and
+//   .contents.prev.json, the build before it: read by audit and trace only.
 #pragma once
 
 #include <filesystem>
@@ -57,6 +60,10 @@ public:
     std::vector<HashedInput> load_inputs(const std::string& sidecar,
                                          const std::string& backend) const;
     void remove(const std::string& sidecar, const std::string& backend) const;
+    // The bundle listing of the newest build; the one it replaces becomes the previous.
+    void save_contents(const std::string& sidecar, const std::string& backend, const nlohmann::json& contents) const;
+    std::optional<nlohmann::json> load_contents(const std::string& sidecar, const std::string& backend,
+                                                bool previous = false) const;
     const std::filesystem::path& dir() const { return dir_; }
 
 private:

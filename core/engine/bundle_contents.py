@@ -27,10 +27,14 @@ kind     "code", "extension" (extension modules, and shared libraries inside a
 bytes    bytes the entry takes in the artifact as stored (compressed length in an
          archive); size is the uncompressed size.
 
-For a single-file artifact, bytes add up to the file's size: whatever no entry claims
-(bootloader, archive tables, zip headers) is one remainder entry. Entries are sorted by
-name. Python 3.11 standard library only; PyInstaller is imported when present to read
-PyInstaller archives.
+For a single-file artifact, bytes add up to the file's size: what no member claims is a
+remainder entry named "<file> (bootloader)" (PyInstaller: bootloader and archive tables),
+"<file> (prefix)" (bytes before a zip: shebang, APE loader), "<file> (zip headers)" or
+"<file> (rest)" (Nuitka: the binary minus what its report attributes; Nuitka onefile sizes
+are uncompressed, so they may exceed the file). Entries are sorted by name.
+
+Python 3.11 standard library only; PyInstaller is imported, when present, to read its
+archives (without it a PyInstaller executable is listed as one opaque entry).
 """
 
 import argparse
@@ -52,8 +56,7 @@ _LAYOUT = re.compile(r"^(?:_internal/|lib/python3\.\d+/|python3\.\d+/|Lib/|lib-d
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _EXT_TAGGED = re.compile(r"^([A-Za-z_]\w*)\.(?:cpython-[^.]+|abi3|cp\d+[^.]*|pypy[^.]*)\.(?:so|pyd)$")
 _SHARED_LIB = re.compile(r"\.(?:so(?:\.[\w.]+)?|dll|dylib)$", re.I)
-_PYTHON_RUNTIME = re.compile(r"^(?:lib)?python\d*(?:\.\d+)*[dmt]?(?:\.(?:so|dll|dylib|exe|bin)[.\d]*)?$",
-                             re.I)
+_PYTHON_RUNTIME = re.compile(r"^(?:lib)?python\d*(?:\.\d+)*[dmt]?(?:\.(?:so|dll|dylib|exe)[.\d]*)?$", re.I)
 _PYI_RUNTIME = re.compile(r"^(?:pyimod\d\d_\w+|pyiboot\d\d_\w+|pyi_rth_\w+)$")
 
 
@@ -63,18 +66,16 @@ def entry(name, nbytes, size, module=None, package=OTHER, kind="data"):
 
 
 def strip_layout(path):
-    while True:
-        stripped = _LAYOUT.sub("", path, count=1)
-        if stripped == path:
-            return path
+    while (stripped := _LAYOUT.sub("", path, count=1)) != path:
         path = stripped
+    return path
 
 
 def package_of(component):
     """Top-level package for a path's first folder: numpy.libs, numpy-2.1.dist-info -> numpy."""
     for suffix in (".dist-info", ".egg-info"):
         if component.endswith(suffix):
-            return component[: -len(suffix)].split("-")[0].lower().replace("-", "_").replace(".", "_")
+            return component[: -len(suffix)].split("-")[0].lower()  # dist-info names use _ for -
     if component.endswith(".libs"):
         component = component[:-5]
     return component.lstrip(".") or component
@@ -97,8 +98,9 @@ def classify(path, executable=False, pex=False):
     first, base = path.split("/")[0], path.rsplit("/", 1)[-1]
     if _PYI_RUNTIME.match(base) or (pex and (first in (".bootstrap", "__pex__", "PEX-INFO")
                                               or path == "__main__.py")):
-        module = code_module(path.split("/")[1 if first == ".bootstrap" else 0:])
-        return (module if base.endswith((".py", ".pyc")) or "/" not in path else None), RUNTIME, "runtime"
+        parts = path.split("/")[1 if first == ".bootstrap" else 0:]  # .bootstrap/pex/... -> pex.*
+        module = code_module(parts) if base.endswith((".py", ".pyc")) else None
+        return module, RUNTIME, "runtime"
     rel = strip_layout(path)
     parts = rel.split("/")
     top = package_of(parts[0]) if len(parts) > 1 else None
@@ -110,7 +112,7 @@ def classify(path, executable=False, pex=False):
         names = parts[:-1] + [(tagged or plain).group(1)]
         if all(_IDENT.match(n) for n in names):
             return ".".join(names), names[0], "extension"
-    if _SHARED_LIB.search(base) or ".so." in base:
+    if _SHARED_LIB.search(base):
         return (None, top, "extension") if top else (None, LIBRARIES, "library")
     if base.endswith((".py", ".pyc", ".pyo")):
         module = code_module(parts)
@@ -127,22 +129,18 @@ def classified(name, nbytes, size, path=None, **flags):
 def scale(entries, stored):
     """Share `stored` bytes among entries in proportion to their bytes (a compressed zip)."""
     total = sum(e["bytes"] for e in entries)
-    if not entries or total == stored or total == 0:
+    if total in (0, stored):
         return
     for e in entries:
         e["bytes"] = e["bytes"] * stored // total
     entries[-1]["bytes"] += stored - sum(e["bytes"] for e in entries)
 
 
-def is_executable(path):
+def has_pyinstaller_cookie(path):
+    """The CArchive cookie ends the archive; a signature may follow (macOS: ~size/128)."""
     with open(path, "rb") as f:
-        return f.read(4).startswith(EXE_MAGICS)
-
-
-def has_pyinstaller_cookie(path, window=1 << 18):
-    with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        f.seek(max(0, f.tell() - window))
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - max(1 << 18, size // 32)))
         return PYI_MAGIC in f.read()
 
 
@@ -155,9 +153,13 @@ def zip_entries(src, name, total, nested):
     pfx = name + "/" if nested else ""
     out = [classified(pfx + i.filename, i.compress_size, i.file_size, i.filename, pex=pex)
            for i in infos if not i.is_dir()]
+    if nested:  # data in a zip inside a package belongs to that package
+        outer = classify(name)[1]
+        for e in out:
+            e["package"] = outer if e["package"] == OTHER and outer != OTHER else e["package"]
     overhead = total - start - sum(i.compress_size for i in infos)
     if start > 0:
-        out.append(entry(name, start, start, None, RUNTIME, "runtime"))
+        out.append(entry(name + " (prefix)", start, start, None, RUNTIME, "runtime"))
     if overhead > 0:
         out.append(entry(name + " (zip headers)", overhead, overhead))
     return out
@@ -169,10 +171,14 @@ def pyinstaller_entries(path, name, total, notes):
         from PyInstaller.archive.readers import CArchiveReader
     except ImportError:
         notes.append(f"{name}: PyInstaller archive, but PyInstaller is not importable; listed as opaque")
-        return [entry(name, total, total, None, OTHER, "data")]
-    pkg = CArchiveReader(path)
+        return [entry(name, total, total)]
+    try:
+        pkg = CArchiveReader(path)
+    except Exception as exc:  # a stray cookie, or a damaged archive
+        notes.append(f"{name}: cannot read the PyInstaller archive ({exc}); listed as opaque")
+        return [entry(name, total, total)]
     out = []
-    for item, (offset, length, ulength, _flag, typecode) in sorted(pkg.toc.items()):
+    for item, (_offset, length, ulength, _flag, typecode) in sorted(pkg.toc.items()):
         if typecode == "z":
             out.extend(pyz_entries(pkg, item, length, notes))
         elif typecode in "msM":  # modules, packages and scripts, stored as bytecode
@@ -189,8 +195,8 @@ def pyinstaller_entries(path, name, total, notes):
         else:
             out.append(classified(item, length, ulength))
     remainder = total - sum(e["bytes"] for e in out)
-    out.append(entry(name, remainder, remainder, None, RUNTIME, "runtime"))
-    notes.append(f"{name}: PyInstaller archive; the (runtime) entry '{name}' is the bootloader "
+    out.append(entry(name + " (bootloader)", remainder, remainder, None, RUNTIME, "runtime"))
+    notes.append(f"{name}: PyInstaller archive; '{name} (bootloader)' is the bootloader "
                  f"({pkg._start_offset} bytes) plus the archive's table of contents")
     return out
 
@@ -213,15 +219,19 @@ def pyz_entries(pkg, item, length, notes):
 
 def file_entries(path, name, notes, top_level):
     total = os.path.getsize(path)
-    executable = total >= 4 and is_executable(path)
+    with open(path, "rb") as f:
+        executable = f.read(4).startswith(EXE_MAGICS)
     if executable and not _SHARED_LIB.search(name) and has_pyinstaller_cookie(path):
         return pyinstaller_entries(path, name, total, notes)
     if zipfile.is_zipfile(path):
-        return zip_entries(path, name, total, nested=not top_level)
+        try:
+            return zip_entries(path, name, total, nested=not top_level)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            notes.append(f"{name}: looks like a zip but cannot be read ({exc})")
     if top_level:
         notes.append(f"{name}: not a recognised archive (PyInstaller, zip); listed as one opaque entry"
                      + ("; for Nuitka pass --report" if executable else ""))
-        return [entry(name, total, total, None, OTHER, "data")]
+        return [entry(name, total, total)]
     return [classified(name, total, total, executable=executable)]
 
 
@@ -266,13 +276,12 @@ def nuitka_entries(rep, name, total, notes, standalone):
             notes.append(f"Nuitka: {uncompiled} modules included as bytecode share '{blob.get('filename')}'; "
                          "they are listed with 0 bytes")
     if not standalone:
-        missing = 0
-        for tag in ("included_extension", "included_dll"):
-            for el in rep.findall(tag):
-                source = _report_path(el.get("source_path", ""))
-                n = os.path.getsize(source) if os.path.isfile(source) else 0
-                missing += not os.path.isfile(source)
-                out.append(classified(el.get("dest_path"), n, n))
+        binaries = rep.findall("included_extension") + rep.findall("included_dll")
+        sources = [_report_path(el.get("source_path", "")) for el in binaries]
+        for el, source in zip(binaries, sources):
+            n = os.path.getsize(source) if os.path.isfile(source) else 0
+            out.append(classified(el.get("dest_path"), n, n))
+        missing = sum(not os.path.isfile(source) for source in sources)
         for tag in ("data_file", "data_blob", "data_file_generated"):
             for el in rep.findall(tag):
                 n = int(el.get("size", 0))
@@ -287,29 +296,34 @@ def nuitka_entries(rep, name, total, notes, standalone):
     notes.append("Nuitka: compiled code sizes are object-file sizes (before linking)")
     remainder = total - sum(e["bytes"] for e in out)
     if remainder > 0:
-        out.append(entry(name, remainder, remainder, None, RUNTIME, "runtime"))
+        out.append(entry(name + " (rest)", remainder, remainder, None, RUNTIME, "runtime"))
     else:
-        notes.append(f"Nuitka: attributed sizes exceed '{name}' ({total} bytes) by {-remainder}; "
-                     "no (runtime) remainder")
+        notes.append(f"Nuitka: attributed sizes exceed '{name}' ({total} bytes) by {-remainder}")
     return out
 
 
 def nuitka_artifact(artifact, report, notes):
-    rep = ET.parse(report).getroot()
+    try:
+        rep = ET.parse(report).getroot()
+    except ET.ParseError as exc:
+        raise SystemExit(f"bundle_contents: {report}: {exc}")
     if rep.tag != "nuitka-compilation-report":
         raise SystemExit(f"bundle_contents: {report}: not a Nuitka compilation report")
-    binary = (rep.find("python_binary") if rep.find("python_binary") is not None else ET.Element("x"))
-    onefile = rep.find("onefile_binary")
     if os.path.isfile(artifact):
         size = os.path.getsize(artifact)
-        return nuitka_entries(rep, os.path.basename(artifact), size, notes, standalone=False)
-    out = folder_entries(artifact, notes)
-    for e in list(out):
-        standalone = e["name"] == binary.get("filename")
-        if standalone or (onefile is not None and e["name"] == onefile.get("filename")):
-            out.remove(e)
-            out.extend(nuitka_entries(rep, e["name"], e["bytes"], notes, standalone))
-    return out
+        return nuitka_entries(rep, os.path.basename(artifact), size, notes,
+                              standalone=rep.find("onefile_binary") is None)
+    # A folder: a standalone dist (the report names its main binary) or one holding the onefile.
+    names = {tag: rep.find(tag).get("filename") for tag in ("python_binary", "onefile_binary")
+             if rep.find(tag) is not None}
+    out, expanded = folder_entries(artifact, notes), []
+    for e in [e for e in out if e["name"] in names.values()]:
+        out.remove(e)
+        expanded += nuitka_entries(rep, e["name"], e["bytes"], notes,
+                                   standalone=e["name"] == names.get("python_binary"))
+    if not expanded:
+        notes.append(f"Nuitka: the report names no file in the folder ({', '.join(names.values())})")
+    return out + expanded
 
 
 def list_artifact(artifact, report=None):

@@ -72,6 +72,7 @@ void commit_build(BuildContext& ctx, const Evaluation& ev, const Artifact& artif
     for (const auto& i : ev.inputs) m.inputs.push_back({i.path, i.hash.hex()});
     m.config = ev.config;
     m.toolchain = ev.toolchain;
+    m.contents = artifact.contents;
     ctx.cache.store(std::move(m), installed.dir);
 }
 

@@ -19,6 +19,7 @@ struct Artifact {
     bool standalone = true;
     std::string built_at;       // ISO 8601
     long long build_ms = 0;
+    nlohmann::json contents;    // what it holds (engine/bundle.hpp); null when not listed
 };
 
 enum class StoreInCache { yes, no };

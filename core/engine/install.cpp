@@ -93,11 +93,16 @@ Installed install_output(const fs::path& artifact_dir, std::string executable,
     // 3. After an exchange, `fresh` holds the old tree.
     if (had_old) fs::remove_all(fresh, ec);
 
-    Installed out{target, executable, 0};
-    for (auto it = fs::recursive_directory_iterator(target, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec) && !it->is_symlink(ec)) out.size += it->file_size(ec);
-    return out;
+    return {target, executable, folder_bytes(target)};
+}
+
+std::uint64_t folder_bytes(const fs::path& dir) {
+    std::uint64_t bytes = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+        if (it->is_regular_file(ec) && !it->is_symlink(ec)) bytes += it->file_size(ec);
+    return bytes;
 }
 
 }  // namespace freezer

@@ -26,5 +26,7 @@ Installed install_output(const std::filesystem::path& artifact_dir, std::string 
 // Where the artifact really is (unwraps a single folder) and its executable.
 std::filesystem::path artifact_root(const std::filesystem::path& artifact_dir);
 std::string find_executable(const std::filesystem::path& root, const std::string& hint);
+// The bytes of every regular file under `dir` (links not followed): an output's size.
+std::uint64_t folder_bytes(const std::filesystem::path& dir);
 
 }  // namespace freezer

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/build_log.hpp"
+#include "engine/bundle.hpp"
 #include "engine/commit.hpp"
 #include "engine/install.hpp"
 #include "engine/smoke_hints.hpp"
@@ -13,6 +14,7 @@
 #include "process/process.hpp"
 #include "process/smoke_test.hpp"
 #include "util/error.hpp"
+#include "util/human.hpp"
 
 namespace freezer {
 namespace fs = std::filesystem;
@@ -47,6 +49,48 @@ void smoke_or_throw(BuildContext& ctx, const Evaluation& ev, const fs::path& exe
             error += "\n  hint: " + hint;
         throw Error(Error::Kind::failed, error);
     }
+}
+
+// Lists what the fresh artifact holds and records it (before the smoke test: a failed
+// build can be looked into with audit and trace). A listing that fails costs a warning,
+// never the build.
+nlohmann::json record_contents(BuildContext& ctx, const Evaluation& ev, const fs::path& root,
+                               const std::string& report, BuildLog& log) {
+    const auto& sc = *ev.sidecar;
+    try {
+        const auto contents = list_bundle(ctx.python(), root, report);
+        auto j = contents.to_json();
+        j["key"] = ev.key.key.hex();
+        j["recorded_at"] = iso8601_utc_now();
+        ctx.states.save_contents(sc.name, ev.backend_name(), j);
+        const auto packages = contents.packages();
+        log.line(fmt::format("freezer: the bundle holds {} entries in {} packages, {}", contents.entries.size(),
+                             packages.size(), human_size(contents.artifact_bytes)));
+        return j;
+    } catch (const std::exception& e) {
+        ctx.reporter.warning(fmt::format("{}: what the bundle holds was not recorded (freezer audit cannot show it): {}",
+                                         sc.name, e.what()));
+        log.line(std::string("freezer: bundle listing failed: ") + e.what());
+        return nullptr;
+    }
+}
+
+// max_size: an artifact over its budget is not installed. `contents` (may be null)
+// names the largest packages.
+void check_size_budget(const config::Sidecar& sc, std::uint64_t size, const nlohmann::json& contents) {
+    if (!sc.max_size || size <= *sc.max_size) return;
+    auto error = fmt::format("{} is {}, over its size budget of {} ({}:{}:{} max_size); the previous output was kept",
+                             sc.name, human_size(size), human_size(*sc.max_size), sc.max_size_where.file,
+                             sc.max_size_where.line, sc.max_size_where.column);
+    if (contents.is_object()) {
+        try {
+            error += "\n  largest packages:";
+            for (const auto& line : top_contributors(BundleContents::from_json(contents), 8)) error += "\n  " + line;
+        } catch (const std::exception&) {
+        }
+    }
+    error += fmt::format("\n  hint: `freezer audit {}` lists them all; leave packages out with exclude_modules", sc.name);
+    throw Error(Error::Kind::failed, error);
 }
 
 // Warns about a file the backend names (a .spec) that differs from what git has.
@@ -90,11 +134,14 @@ bool restore(BuildContext& ctx, const Evaluation& ev, BuildLog& log, SidecarResu
         log.line(std::string("freezer: cache entry rejected: ") + e.what());
         return false;
     }
+    check_size_budget(sc, m.size, m.contents);
+    if (m.contents.is_object()) ctx.states.save_contents(sc.name, ev.backend_name(), m.contents);
     // Cached under another smoke test: this one has not seen it yet.
     if (m.smoke != smoke_digest(sc.smoke)) smoke_or_throw(ctx, ev, out / m.executable, m.standalone, log, r, " on the cached build");
     std::error_code ec;
     try {
-        commit_build(ctx, ev, {out, m.executable, m.standalone, m.created_at, m.build_ms}, StoreInCache::no, r);
+        commit_build(ctx, ev, {out, m.executable, m.standalone, m.created_at, m.build_ms, m.contents},
+                     StoreInCache::no, r);
     } catch (const std::exception& e) {
         fs::remove_all(out, ec);
         ctx.reporter.warning(fmt::format("{}: restoring from the cache failed: {}; building it", sc.name, e.what()));
@@ -147,6 +194,9 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
     // The smoke test runs on the fresh artifact, before anything is installed.
     const auto root = artifact_root(plan.artifact_dir);
     const auto exe = find_executable(root, plan.executable);
+    const auto contents = record_contents(ctx, ev, root, plan.report, log);
+    check_size_budget(sc, contents.is_object() ? contents.value("artifact_bytes", std::uint64_t{0}) : folder_bytes(root),
+                      contents);
     smoke_or_throw(ctx, ev, root / exe, plan.standalone, log, r, "");
     if (wants_tauri_copy(ctx, sc, backend.name())) {
         std::size_t files = 0;
@@ -158,7 +208,8 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
                                     "'mode: onefile' for {}",
                                     backend.name(), files, sc.name));
     }
-    commit_build(ctx, ev, {plan.artifact_dir, exe, plan.standalone, iso8601_utc_now(), since(start).count()},
+    commit_build(ctx, ev,
+                 {plan.artifact_dir, exe, plan.standalone, iso8601_utc_now(), since(start).count(), contents},
                  StoreInCache::yes, r);
     log.line(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
     r.status = Status::built;

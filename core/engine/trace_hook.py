@@ -15,7 +15,9 @@ a SIGKILL loses nothing already seen). Every item is written once per process:
   {"import": NAME, "file": PATH|null, "origin": "builtin"|"frozen"|"stdlib"|"site"|"root"|"other"}
                                      NAME is in sys.modules (also catches importlib.import_module)
   {"open": PATH}                     an existing regular file opened for reading (real path);
-                                     code files opened by the import system are left out
+                                     code files read by the import system are left out, but
+                                     a source read by inspect or linecache (inspect.getsource)
+                                     is kept: a bundle of .pyc alone would break that read
   {"static": NAME} / {"static_missing": NAME}   --static only: what modulefinder reaches from
                                      the entry's import statements / could not resolve
 
@@ -103,13 +105,14 @@ def _scan():
 def _on_open(path, mode, flags, caller):
     if not isinstance(path, (str, bytes, os.PathLike)):
         return  # an fd
-    if (mode is None and flags & WRITE_FLAGS) or (isinstance(mode, str) and any(c in mode for c in "wax+")):
-        return
-    path = os.path.realpath(os.fsdecode(path))
-    if path in _opened or not os.path.isfile(path):
-        return
+    if mode is None and flags & WRITE_FLAGS or isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return  # os.open gives flags only
+    path = os.fsdecode(path)
     if path.endswith(CODE_SUFFIXES) and caller.f_code.co_filename.startswith("<frozen "):
         return  # the import system (or runpy) reading a module's code: recorded as an import
+    path = os.path.realpath(path)
+    if path in _opened or not os.path.isfile(path):
+        return
     _opened.add(path)
     _emit({"open": path})
 
@@ -166,7 +169,8 @@ def _after_fork():
 
 def _parse(argv):
     cut = argv.index("--") if "--" in argv else len(argv)
-    opts, static, bad, it = dict.fromkeys(("--record", "--root", "--script", "--module")), False, False, iter(argv[:cut])
+    opts, static, bad = dict.fromkeys(("--record", "--root", "--script", "--module")), False, False
+    it = iter(argv[:cut])
     for arg in it:
         if arg == "--static":
             static = True
@@ -174,10 +178,11 @@ def _parse(argv):
             opts[arg] = next(it, None)
         else:
             bad = True
-    if bad or not opts["--record"] or not opts["--root"] or (opts["--script"] is None) == (opts["--module"] is None):
+    record, root, script, module = opts.values()
+    if bad or not record or not root or (script is None) == (module is None):
         print(USAGE, file=sys.stderr)
         raise SystemExit(2)
-    return opts["--record"], os.path.abspath(opts["--root"]), opts["--script"], opts["--module"], static, argv[cut + 1:]
+    return record, os.path.abspath(root), script and os.path.abspath(script), module, static, argv[cut + 1:]
 
 
 def _static(script, module):
@@ -195,7 +200,7 @@ def _static(script, module):
         return 2
     for name in sorted(set(finder.modules) - {"__main__"}):
         _emit({"static": name})
-    for name in sorted(finder.any_missing_maybe()[0]):
+    for name in sorted(set(finder.any_missing_maybe()[0]) - set(sys.modules)):  # os.path...
         _emit({"static_missing": name})
     return 0
 
@@ -203,7 +208,6 @@ def _static(script, module):
 def main(argv):
     global _rec, _root, _site, _stdlib, _n
     record, root, script, module, static, args = _parse(argv)
-    script = script and os.path.abspath(script)
     entry_dir = os.path.dirname(os.path.realpath(script)) if script else root
     here = os.path.dirname(os.path.realpath(__file__))
     if sys.path and os.path.realpath(sys.path[0] or os.curdir) == here:
@@ -220,8 +224,8 @@ def main(argv):
     _emit({"trace": 1, "mode": "static" if static else "run", "python": sys.version,
            "executable": sys.executable, "prefix": sys.prefix, "base_prefix": sys.base_prefix,
            **{k: paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")},
-           "builtin": sorted(sys.builtin_module_names), "stdlib_names": sorted(sys.stdlib_module_names),
-           "root": root, "preloaded": preloaded})
+           "builtin": sorted(sys.builtin_module_names),
+           "stdlib_names": sorted(sys.stdlib_module_names), "root": root, "preloaded": preloaded})
     if static:
         return _static(script, module)
 
@@ -243,7 +247,8 @@ def main(argv):
         tb, own = e.__traceback__, {main.__code__.co_filename, runpy.run_path.__code__.co_filename}
         while tb is not None and tb.tb_frame.f_code.co_filename in own:
             tb = tb.tb_next
-        sys.excepthook(type(e), e, tb)
+        _busy.add(_thread.get_ident())  # the traceback reads source lines: not the app's doing
+        sys.excepthook(type(e), e, e.with_traceback(tb).__traceback__)
         return 1
     return 0
 

@@ -71,6 +71,9 @@ struct Sidecar {
     std::vector<std::pair<std::string, std::string>> env;  // sorted by name
     std::map<std::string, sdk::Option> backends;  // options per backend name
     Smoke smoke;
+    // The size budget of the artifact, in bytes: a larger build fails before install.
+    std::optional<std::uint64_t> max_size;
+    Location max_size_where;
 };
 
 // One cell of the CI matrix: a sidecar built with a backend.
@@ -113,6 +116,8 @@ struct Project {
     std::optional<std::filesystem::path> tauri_dir;
     std::vector<Sidecar> sidecars;
     Matrix matrix;
+    // audit.dev_only: packages flagged when found in a bundle, on top of freezer's list.
+    std::vector<std::string> audit_dev_only;
 
     // The matrix's cells, in sidecar order.
     std::vector<MatrixCell> matrix_cells() const;

@@ -35,7 +35,7 @@
 namespace freezer::sdk {
 
 // 4: PlanRequest::collect_submodules (plugins built for 3 are refused: the layout moved).
-inline constexpr std::uint32_t kAbiVersion = 4;
+inline constexpr std::uint32_t kAbiVersion = 5;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -165,6 +165,10 @@ struct Plan {
     // False when the artifact needs a Python interpreter on the target (a plain .pex):
     // its smoke test then keeps the interpreter's folder on PATH.
     bool standalone = true;
+    // A file the steps write that lists what the packager bundled, when the artifact
+    // itself cannot be read (Nuitka's compilation report: a onefile is compressed).
+    // Empty: freezer lists the artifact (folders, zips, PyInstaller archives).
+    std::string report;
 };
 
 struct Failure {
