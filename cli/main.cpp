@@ -21,7 +21,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"build", add_build},   {"smoke", add_smoke}, {"matrix", add_matrix},   {"compare", add_compare},
-    {"explain", add_explain}, {"cache", add_cache}, {"init", add_init},     {"check", add_check},
+    {"explain", add_explain}, {"trace", add_trace}, {"cache", add_cache}, {"init", add_init},     {"check", add_check},
     {"backends", add_backends}, {"clean", add_clean},
 };
 
@@ -35,6 +35,7 @@ constexpr const char* kAbout =
     "  freezer compare api --backends pyinstaller,nuitka,pex-scie --html report.html\n"
     "  freezer init --from-tauri src-tauri/tauri.conf.json\n"
     "  freezer explain api        would the next build skip, restore or build api, and why\n"
+    "  freezer trace api --write  run api unfrozen; add the imports and files it needs\n"
     "  freezer cache stats        what the artifact cache holds\n"
     "  freezer check              validate freezer.yaml and find each backend's tool\n"
     "  freezer backends           list backend plugins and their tools\n";

@@ -11,6 +11,7 @@
 #include <freezer/config.hpp>
 
 #include "engine/result.hpp"
+#include "engine/trace.hpp"
 #include "util/error.hpp"
 
 namespace freezer {
@@ -58,6 +59,9 @@ public:
     std::vector<SidecarResult> smoke(const std::vector<std::string>& sidecars, const std::string& backend_override = "");
     // The decision for one sidecar, without building (`freezer explain`).
     Explanation explain(const std::string& sidecar, const std::string& backend_override = "");
+    // Runs the sidecar unfrozen under an audit hook and says what its bundles miss
+    // (`freezer trace`; engine/trace.hpp). Throws Error when it cannot run it.
+    TraceReport trace(const std::string& sidecar, const TraceOptions& options);
 
     int budget(const BuildOptions& options) const;
 

@@ -187,7 +187,17 @@ def _parse(argv):
 
 def _static(script, module):
     import modulefinder
-    finder = modulefinder.ModuleFinder(path=list(sys.path))
+
+    class Finder(modulefinder.ModuleFinder):
+        # Python 3.11's modulefinder fails on a namespace package (a spec without a
+        # loader: opentelemetry, google): count it as not found instead.
+        def find_module(self, name, path, parent=None):
+            try:
+                return super().find_module(name, path, parent)
+            except AttributeError:
+                raise ImportError(name)
+
+    finder = Finder(path=list(sys.path))
     try:
         if script:
             finder.run_script(script)

@@ -1,0 +1,1 @@
+"""Services, each a module with apply(text), loaded by name (see services.json)."""
