@@ -1,7 +1,9 @@
 #include "compare_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -20,6 +22,23 @@ json build_json(const BuildFigures& b) {
     if (!b.measured) return nullptr;
     return {{"wall_ms", b.wall.count()}, {"cpu_ms", b.cpu.count()}, {"peak_rss_kb", b.peak_rss_kb},
             {"metrics", b.metrics}};
+}
+
+json composition_json(const std::vector<CompositionPart>& parts) {
+    if (parts.empty()) return nullptr;
+    auto out = json::array();
+    for (const auto& p : parts) out.push_back({{"package", p.package}, {"bytes", p.bytes}});
+    return out;
+}
+
+// "(runtime) 2.7 MB, encodings 310.2 kB, ...": the largest packages of a row's build.
+std::string largest_text(const CompareRow& r, std::size_t n) {
+    std::vector<std::string> parts;
+    for (const auto& p : r.composition) {
+        if (parts.size() == n) break;
+        if (p.package != kEverythingElse) parts.push_back(fmt::format("{} {}", p.package, human_size(p.bytes)));
+    }
+    return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 std::vector<long long> counts(const std::vector<milliseconds>& v) {
@@ -135,6 +154,7 @@ json compare_json(const CompareReport& report, const std::string& freezer_versio
                   {"smoke", {{"configured", r.smoke_configured},
                              {"passed", r.smoke_configured && built ? json(r.smoke_passed) : json(nullptr)},
                              {"message", r.smoke}}},
+                  {"composition", composition_json(r.composition)},
                   {"log_tail", r.log_tail}};
         out["results"].push_back(std::move(j));
     }
@@ -157,6 +177,13 @@ std::string compare_table(const CompareReport& report, const Style& style) {
         if (t.find("passed") != std::string::npos || t.rfind("ok", 0) == 0) return style.green(t);
         return t;
     });
+    bool any_composition = false;
+    for (const auto& r : report.rows)
+        if (!r.composition.empty()) {
+            out += fmt::format("\n  {} x {} largest: {}", r.sidecar, r.backend, largest_text(r, 5));
+            any_composition = true;
+        }
+    if (any_composition) out += "\n";
     for (const auto& n : notes(report)) out += "\n  " + n;
     if (!notes(report).empty()) out += "\n";
     out += "\n" + style.dim("  " + method(report)) + "\n";
@@ -201,8 +228,61 @@ namespace {
 
 std::string html_seconds(double m) { return ms(m); }
 
-// One sidecar's section: its size, start-up and build time charts, a group per backend.
-std::string html_section(const CompareReport& report, const std::string& name) {
+// A colour per package, the same in every bar of the page: the largest packages (by
+// their largest share of any build) get the palette, in order; "(everything else)" is grey.
+std::map<std::string, std::string> package_colours(const CompareReport& report) {
+    static const std::vector<std::string> kPalette = {
+        "#1f78b4", "#ff7f00", "#33a02c", "#e31a1c", "#6a3d9a", "#b15928", "#a6cee3", "#fdbf6f", "#b2df8a", "#fb9a99",
+        "#cab2d6", "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#17becf", "#bcbd22"};
+    std::map<std::string, std::uint64_t> largest;
+    for (const auto& r : report.rows)
+        for (const auto& p : r.composition)
+            if (p.package != kEverythingElse) largest[p.package] = std::max(largest[p.package], p.bytes);
+    std::vector<std::pair<std::string, std::uint64_t>> order(largest.begin(), largest.end());
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::map<std::string, std::string> out = {{kEverythingElse, "#d0d0d0"}};
+    for (std::size_t i = 0; i < order.size(); ++i)
+        out[order[i].first] = i < kPalette.size()
+                                  ? kPalette[i]  // then hues a golden angle apart
+                                  : fmt::format("hsl({:.0f},55%,55%)", std::fmod(static_cast<double>(i) * 137.508, 360.0));
+    return out;
+}
+
+// The composition of each backend's build: one stacked bar each, its legend the
+// packages that appear in them (largest first, the rest last).
+std::string html_composition(const CompareReport& report, const std::string& name,
+                             const std::map<std::string, std::string>& colours) {
+    std::vector<chart::Stack> stacks;
+    std::map<std::string, std::uint64_t> seen;  // package -> its largest slice here
+    for (const auto& r : report.rows) {
+        if (r.sidecar != name) continue;
+        chart::Stack st{r.backend, {}, ""};
+        for (const auto& p : r.composition) {
+            st.segments.push_back({p.package, static_cast<double>(p.bytes), colours.at(p.package)});
+            seen[p.package] = std::max(seen[p.package], p.bytes);
+        }
+        if (r.composition.empty())
+            st.missing = r.status != "ok" && !r.reason.empty() ? r.status + ": " + r.reason.substr(0, 90)
+                                                               : "no bundle listing recorded";
+        stacks.push_back(std::move(st));
+    }
+    if (seen.empty()) return "";
+    std::vector<std::pair<std::string, std::uint64_t>> order(seen.begin(), seen.end());
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+        const bool a_rest = a.first == kEverythingElse, b_rest = b.first == kEverythingElse;
+        return a_rest != b_rest ? b_rest : a.second > b.second;
+    });
+    std::vector<chart::Series> legend;
+    for (const auto& [package, _] : order) legend.push_back({package, colours.at(package)});
+    return chart::stacked_chart("composition-" + name, "What each build holds",
+                                "largest packages of the final build; hover for bytes and share", stacks, legend,
+                                [](double v) { return human_size(static_cast<std::uint64_t>(v)); });
+}
+
+// One sidecar's section: its size, start-up and build time charts, a group per backend,
+// then what each build holds.
+std::string html_section(const CompareReport& report, const std::string& name,
+                         const std::map<std::string, std::string>& colours) {
     std::vector<chart::Group> size, startup, build;
     for (const auto& r : report.rows) {
         if (r.sidecar != name) continue;
@@ -230,6 +310,7 @@ std::string html_section(const CompareReport& report, const std::string& name) {
     out += chart::bar_chart("build-" + name, "Build time", "lower is better",
                             {{"cold", "#e15759"}, {"no change", "#76b7b2"}, {"1-line change", "#af7aa1"}}, build,
                             html_seconds);
+    out += html_composition(report, name, colours);
     return out + "</section>\n";
 }
 
@@ -238,8 +319,9 @@ std::string html_charts(const CompareReport& report) {
     std::vector<std::string> sidecars;
     for (const auto& r : report.rows)
         if (std::find(sidecars.begin(), sidecars.end(), r.sidecar) == sidecars.end()) sidecars.push_back(r.sidecar);
+    const auto colours = package_colours(report);
     std::string out;
-    for (const auto& name : sidecars) out += html_section(report, name);
+    for (const auto& name : sidecars) out += html_section(report, name, colours);
     return out;
 }
 
@@ -282,7 +364,7 @@ th {{ text-align: left; background: #f6f6f6; }} td.num {{ text-align: right; fon
 tr.failed td {{ background: #fdecea; }} tr.missing td {{ background: #fff8e1; }}
 .problems {{ color: #8a1c12; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 8px 24px; }}
-figure.chart {{ margin: 10px 0 18px; }} figcaption {{ font-weight: 600; margin-bottom: 2px; }} .unit {{ font-weight: normal; color: #777; }}
+figure.chart, figure.composition {{ margin: 10px 0 18px; }} figcaption {{ font-weight: 600; margin-bottom: 2px; }} .unit {{ font-weight: normal; color: #777; }}
 svg text {{ font: 12px system-ui, sans-serif; fill: #333; }} svg text.missing {{ fill: #a0522d; font-style: italic; }}
 svg text.value {{ fill: #555; }} svg text.legend {{ fill: #444; }}
 .method {{ color: #666; font-size: 12px; max-width: 900px; }}

@@ -44,6 +44,23 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
                       const std::vector<Series>& series, const std::vector<Group>& groups,
                       const std::function<std::string(double)>& fmt_value);
 
+// One horizontal bar per stack, its segments side by side; bars are scaled to the
+// largest total, so both the whole and its parts compare. `legend` names the colours.
+struct Segment {
+    std::string name;
+    double value = 0;
+    std::string color;
+};
+struct Stack {
+    std::string label;
+    std::vector<Segment> segments;
+    std::string missing;  // shown instead of a bar when there is nothing to show
+};
+
+std::string stacked_chart(const std::string& id, const std::string& title, const std::string& unit,
+                          const std::vector<Stack>& stacks, const std::vector<Series>& legend,
+                          const std::function<std::string(double)>& fmt_value);
+
 }  // namespace chart
 
 }  // namespace freezer::cli

@@ -22,6 +22,7 @@ namespace {
 constexpr Command kCommands[] = {
     {"build", add_build},   {"smoke", add_smoke}, {"matrix", add_matrix},   {"compare", add_compare},
     {"explain", add_explain}, {"trace", add_trace}, {"cache", add_cache}, {"init", add_init},     {"check", add_check},
+    {"audit", add_audit},
     {"backends", add_backends}, {"clean", add_clean},
 };
 

@@ -35,6 +35,19 @@ double percentile(std::vector<double> samples, double p) {
     return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
 }
 
+std::vector<CompositionPart> composition(const BundleContents& contents, std::size_t top) {
+    std::vector<CompositionPart> out;
+    CompositionPart rest{kEverythingElse, 0};
+    for (const auto& p : contents.packages()) {
+        if (out.size() < top)
+            out.push_back({p.name, p.bytes});
+        else
+            rest.bytes += p.bytes;
+    }
+    if (rest.bytes > 0) out.push_back(std::move(rest));
+    return out;
+}
+
 namespace {
 
 // The inner builds report through this: warnings become progress lines, the rest is
@@ -240,6 +253,7 @@ struct Measurement {
         row.cold = figures(cold);
         if (cold.status != Status::built) {
             fail_row(row, cold, "cold build");
+            read_composition(cold);  // what made it too large, say
             say(fmt::format("{}: FAILED: {}", who, row.reason));
             return false;
         }
@@ -251,7 +265,8 @@ struct Measurement {
         return true;
     }
 
-    // Size, files and start-up describe the last good build, the one left on disk.
+    // Size, files, composition and start-up describe the last good build, the one left
+    // on disk.
     void describe_artifact(const SidecarResult& r) {
         final_artifact = r.artifact;
         row.size = r.size;
@@ -260,6 +275,21 @@ struct Measurement {
         for (auto it = fs::recursive_directory_iterator(r.artifact.parent_path());
              it != fs::recursive_directory_iterator(); ++it)
             row.files += it->is_regular_file();
+        read_composition(r);
+    }
+
+    // What the build `r` put in its artifact, from the listing it recorded (also when it
+    // failed later, e.g. over max_size); one left by an earlier build (this one's listing
+    // failed, with a warning) would describe another artifact.
+    void read_composition(const SidecarResult& r) {
+        row.composition.clear();
+        const auto listing = StateStore(Layout(project).state_dir()).load_contents(sc().name, row.backend);
+        if (!listing || r.key.empty() || listing->value("key", "") != r.key) return;
+        try {
+            row.composition = composition(BundleContents::from_json(*listing));
+        } catch (const std::exception& e) {
+            say(fmt::format("{}: the bundle listing is malformed ({}); no composition", who, e.what()));
+        }
     }
 
     // 2. No change: N more builds, each of them a skip.

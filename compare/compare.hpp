@@ -22,6 +22,7 @@
 
 #include <freezer/config.hpp>
 
+#include "engine/bundle.hpp"
 #include "plugins/plugin_host.hpp"
 
 namespace freezer {
@@ -52,6 +53,15 @@ struct StartupFigures {
     std::string what;  // "run: whoami" or "http: GET /api/health"
 };
 
+// The slice that holds the packages after the largest.
+inline constexpr char kEverythingElse[] = "(everything else)";
+
+// One slice of what an artifact holds: a top-level package and its bytes.
+struct CompositionPart {
+    std::string package;  // or kEverythingElse
+    std::uint64_t bytes = 0;
+};
+
 struct CompareRow {
     std::string sidecar;
     std::string backend;
@@ -72,6 +82,10 @@ struct CompareRow {
     bool smoke_passed = false;
     std::string smoke;                  // what the smoke test did, or why it failed
     StartupFigures startup;
+    // The final build's largest packages, then the rest, from the listing the build
+    // recorded (engine/bundle.hpp); for a failed cold build, what it held when it was
+    // listed; empty when there is no listing.
+    std::vector<CompositionPart> composition;
     std::vector<std::string> log_tail;  // on failure
 };
 
@@ -96,6 +110,10 @@ using CompareProgress = std::function<void(const std::string& line)>;
 // outside the project); anything wrong with one backend becomes its row.
 CompareReport run_compare(const config::Project& project, const PluginHost& host,
                           const CompareOptions& options, const CompareProgress& progress);
+
+// The `top` largest packages of `contents`, then "(everything else)" with the bytes of
+// the others (when there are others).
+std::vector<CompositionPart> composition(const BundleContents& contents, std::size_t top = 10);
 
 // The median (p = 50, the mean of the middle two for an even count) or the nearest-rank
 // p-th percentile of samples; 0 when empty.

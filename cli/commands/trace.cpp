@@ -103,7 +103,11 @@ int run_trace(const Globals& g, const Flags& f) {
     print_plugin_warnings(session, g);
     auto project = load_project(session, g, true);
     if (!project) return kUsage;
-    TerminalReporter reporter(style, false, !g.json, false);
+    TerminalReporter reporter(style, false, true, false);
+    if (!g.json) {
+        fmt::print("freezer: running {} unfrozen under an audit hook...\n", f.sidecar);
+        std::fflush(stdout);
+    }
     TraceOptions opt;
     opt.backends = f.backends;
     for (const auto& r : f.runs) opt.runs.push_back(split_args(r));

@@ -95,12 +95,14 @@ std::vector<std::string> dev_only_packages(const std::vector<std::string>& extra
     return out;
 }
 
+bool entry_carries(const BundleEntry& e, const std::string& module) {
+    if (e.module == module || e.module.rfind(module + ".", 0) == 0) return true;
+    return e.module.empty() && e.package == module;  // its data or libraries
+}
+
 bool bundle_has_module(const BundleContents& contents, const std::string& module) {
-    for (const auto& e : contents.entries) {
-        if (e.module == module || e.module.rfind(module + ".", 0) == 0) return true;
-        if (e.module.empty() && e.package == module) return true;  // its data or libraries
-    }
-    return false;
+    return std::any_of(contents.entries.begin(), contents.entries.end(),
+                       [&](const BundleEntry& e) { return entry_carries(e, module); });
 }
 
 std::vector<std::string> top_contributors(const BundleContents& contents, std::size_t n) {

@@ -60,6 +60,9 @@ BundleContents list_bundle(const std::string& python, const std::filesystem::pat
 // jedi, pygments, pip, setuptools, tkinter, ...), plus `extra` (audit.dev_only).
 std::vector<std::string> dev_only_packages(const std::vector<std::string>& extra);
 
+// True when the entry provides `module` or a submodule of it, or is a data file or
+// library of the package of that name.
+bool entry_carries(const BundleEntry& entry, const std::string& module);
 // True when `module` (or a submodule of it) is in the bundle.
 bool bundle_has_module(const BundleContents& contents, const std::string& module);
 

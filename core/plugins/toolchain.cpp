@@ -140,6 +140,7 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
                  "    if not p or not os.path.isdir(p): continue\n"
                  "    r = os.path.realpath(p)\n"
                  "    mine = any(r == i or r.startswith(i + os.sep) for i in inst) or r.startswith(user)\n"
+                 "    mine = mine or any(n.endswith('.dist-info') for n in os.listdir(r))\n"
                  "    print(('' if mine else 'src ') + p)\n"};
     spec.capture = true;
     spec.timeout = std::chrono::seconds(60);

@@ -31,7 +31,9 @@ struct Interpreter {
     std::vector<std::string> sys_path;
     // Those of them outside the interpreter's installation: editable installs and
     // folders a .pth or PYTHONPATH adds. Their sources are inputs (the packager
-    // bundles them), though they are not staged.
+    // bundles them), though they are not staged. A folder holding *.dist-info is
+    // another site-packages (a venv layered on another by a .pth): its distributions
+    // are listed instead.
     std::vector<std::string> source_folders;
 };
 

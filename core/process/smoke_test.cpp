@@ -148,7 +148,7 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
         }
         if (interrupt_requested()) return fail(o, "interrupted", child.finish(milliseconds(1000)));
         status = http_get_status(url, milliseconds(2000)).status;
-        if (status == http.expect_status) break;
+        if (status == http.expect_status || (http.expect_status == 0 && status > 0)) break;
         if (Clock::now() - start > http.startup_timeout) {
             auto& r = child.finish(milliseconds(1000));
             return fail(o, status < 0 ? fmt::format("GET {} got no answer within {:.1f}s", url,

@@ -19,7 +19,8 @@ inline constexpr char kStatCacheMagic[] = "FRZSTAT1";
 //   1: first version (facts per probe id, fingerprint of paths by stat)
 //   2: the interpreter's facts hold its sys.path folders (the installed distributions)
 //      and those outside its installation (editable and .pth-added sources)
-inline constexpr int kProbes = 2;
+//   3: a .pth-added folder holding *.dist-info counts as site-packages, not as sources
+inline constexpr int kProbes = 3;
 
 // The cache key's domain string (inputs/cache_key.hpp): a new one invalidates every key.
 //   1: inputs, config, toolchain (with the plan digest)
@@ -38,7 +39,7 @@ inline constexpr char kRemoteAcDomain[] = "freezer-ac-1:";
 inline constexpr int kReport = 1;
 
 // `freezer compare --json` (config/compare.schema.json).
-//   1: first version
+//   1: first version; results[].composition added later (optional: older reports lack it)
 inline constexpr int kCompareReport = 1;
 
 // freezer.yaml's `version:` (config/freezer.schema.json); `freezer init` writes it.

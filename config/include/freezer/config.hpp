@@ -35,7 +35,7 @@ struct RunSmoke {
 struct HttpSmoke {
     std::vector<std::string> args;  // "{port}" is replaced by a free port
     std::string path = "/";
-    int expect_status = 200;
+    int expect_status = 200;  // 0: any answer (freezer trace's --get requests)
     std::chrono::milliseconds startup_timeout{20000};
     std::chrono::milliseconds grace{5000};  // for the process tree to exit after SIGTERM
 };
