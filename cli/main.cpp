@@ -37,6 +37,7 @@ constexpr const char* kAbout =
     "  freezer init --from-tauri src-tauri/tauri.conf.json\n"
     "  freezer explain api        would the next build skip, restore or build api, and why\n"
     "  freezer trace api --write  run api unfrozen; add the imports and files it needs\n"
+    "  freezer audit api          what api's bundle holds, by package, and what changed\n"
     "  freezer cache stats        what the artifact cache holds\n"
     "  freezer check              validate freezer.yaml and find each backend's tool\n"
     "  freezer backends           list backend plugins and their tools\n";
