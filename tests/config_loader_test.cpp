@@ -236,3 +236,31 @@ sidecars:
     CHECK_THAT(l.errors[1], Catch::Contains("freezer.yaml:7:40: error: sidecars.api.collect_submodules[1]: 'app..x'"));
     CHECK_THAT(l.errors[2], Catch::Contains("freezer.yaml:7:48: error: sidecars.api.collect_submodules[2]: '1app'"));
 }
+
+TEST_CASE("max_size is a size budget per sidecar or in defaults; audit.dev_only extends the list", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(version: 1
+defaults:
+  max_size: 100MB
+audit:
+  dev_only: [ruff]
+sidecars:
+  api: {root: src, entry: main.py, max_size: 1.5GB}
+  cli: {root: src, entry: main.py}
+)");
+    REQUIRE(l.errors.empty());
+    const auto& p = *l.result.project;
+    CHECK(p.find("api")->max_size == std::optional<std::uint64_t>(1'500'000'000));
+    CHECK(p.find("api")->max_size_where.line == 7);
+    CHECK(p.find("cli")->max_size == std::optional<std::uint64_t>(100'000'000));  // from defaults
+    CHECK(p.find("cli")->max_size_where.line == 3);
+    CHECK(p.audit_dev_only == std::vector<std::string>{"ruff"});
+
+    for (const char* bad : {"0", "big", "[1]"}) {
+        auto b = load(dir, std::string("version: 1\nsidecars:\n  api: {root: src, entry: main.py, max_size: ") + bad + "}\n");
+        REQUIRE(b.errors.size() == 1);
+        CHECK_THAT(b.errors[0], Catch::Contains("freezer.yaml:3:") && Catch::Contains("sidecars.api.max_size") &&
+                                    Catch::Contains("100MB"));
+    }
+}
