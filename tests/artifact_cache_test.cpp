@@ -192,3 +192,20 @@ TEST_CASE("SHA-256 is the standard one", "[artifact-cache]") {
     CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
+
+TEST_CASE("a manifest's contents are optional, and nothing else is", "[artifact-cache]") {
+    // Stored before bundle listings existed: no "contents", still a hit.
+    Manifest old = manifest(key_of(1));
+    const auto parsed = Manifest::parse(old.to_text());
+    CHECK(parsed.contents.is_null());
+    Manifest with = manifest(key_of(1));
+    with.contents = {{"entries", nlohmann::json::array()}, {"key", "k"}};
+    CHECK(Manifest::parse(with.to_text()).contents == with.contents);
+
+    // A field missing under a valid checksum (a server's manifest) is still an error.
+    auto j = nlohmann::json::parse(old.to_text());
+    j.erase("checksum");
+    j.erase("size");
+    j["checksum"] = sha256_hex(j.dump());
+    CHECK_THROWS_WITH(Manifest::parse(j.dump()), Catch::Contains("malformed"));
+}

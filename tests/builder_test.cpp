@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/build_state.hpp"
 #include "engine/builder.hpp"
 #include "engine/clean.hpp"
 #include "plugins/plugin_host.hpp"
@@ -447,4 +448,24 @@ TEST_CASE("a build cancelled by Ctrl-C stops quickly and keeps the previous outp
     CHECK(fs::is_empty(f.dir / ".freezer/tmp"));
     CHECK(f.run("api") == "VERSION = 'A'\n");
     CHECK(read(f.dir / ".freezer/state/api@fake.json") == state);
+}
+
+TEST_CASE("a bundle listing of another build becomes the previous one; a retry of the same build replaces it",
+          "[builder]") {
+    TempDir dir;
+    StateStore states(dir / "state");
+    auto listing = [](const std::string& key, int bytes) {
+        return nlohmann::json{{"key", key}, {"entries", {{{"name", "a"}, {"module", nullptr}, {"package", "a"},
+                                                          {"kind", "data"}, {"bytes", bytes}}}}};
+    };
+    states.save_contents("api", "fake", listing("K1", 1));
+    CHECK_FALSE(states.load_contents("api", "fake", true));
+    states.save_contents("api", "fake", listing("K2", 2));  // a new build (its smoke test may fail)
+    states.save_contents("api", "fake", listing("K2", 3));  // the retry of the same build
+    CHECK(states.load_contents("api", "fake")->at("entries")[0]["bytes"] == 3);
+    CHECK(states.load_contents("api", "fake", true)->at("key") == "K1");  // still the build before
+    // A build that could not be listed: the listing of K2 no longer passes for it.
+    states.retire_contents("api", "fake", "K3");
+    CHECK_FALSE(states.load_contents("api", "fake"));
+    CHECK(states.load_contents("api", "fake", true)->at("key") == "K2");
 }

@@ -19,13 +19,18 @@ import os
 import sys
 
 
+def is_test(name):
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+
+
 def imported_names(stage):
-    """Top-level names imported by the .py files under stage -> first file importing it."""
+    """Top-level names imported by the .py files under stage -> first file importing it.
+    Tests are left out: pytest imported by a conftest.py is no requirement of the app."""
     found = {}
     for folder, dirs, files in os.walk(stage):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "tests", "test"))
         for name in sorted(files):
-            if not name.endswith(".py"):
+            if not name.endswith(".py") or is_test(name):
                 continue
             path = os.path.join(folder, name)
             try:

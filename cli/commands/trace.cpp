@@ -21,6 +21,7 @@ struct Flags {
     std::string sidecar;
     std::vector<std::string> backends, runs, gets;
     bool write = false;
+    bool check = false;
     bool no_smoke = false;
 };
 
@@ -31,15 +32,19 @@ std::vector<std::string> split_args(const std::string& s) {
     return out;
 }
 
-std::vector<config::ListAddition> additions(const TraceReport& r) {
+// A sidecar's own list replaces the one in defaults:, so a list the sidecar inherits is
+// written out whole before the new items (items already in its own list are skipped).
+std::vector<config::ListAddition> additions(const TraceReport& r, const config::Sidecar& sc) {
     std::vector<config::ListAddition> out;
-    auto scalars = [](const std::vector<std::string>& v) {
+    auto scalars = [](const std::vector<std::string>& now, const std::vector<std::string>& more) {
         std::vector<std::string> items;
-        for (const auto& s : v) items.push_back(config::yaml_scalar(s));
+        for (const auto* v : {&now, &more})
+            for (const auto& s : *v) items.push_back(config::yaml_scalar(s));
         return items;
     };
-    if (!r.collect_submodules.empty()) out.push_back({"collect_submodules", scalars(r.collect_submodules)});
-    if (!r.hidden_imports.empty()) out.push_back({"hidden_imports", scalars(r.hidden_imports)});
+    if (!r.collect_submodules.empty())
+        out.push_back({"collect_submodules", scalars(sc.collect_submodules, r.collect_submodules)});
+    if (!r.hidden_imports.empty()) out.push_back({"hidden_imports", scalars(sc.hidden_imports, r.hidden_imports)});
     if (!r.data.empty()) {
         config::ListAddition d{"data", {}};
         for (const auto& f : r.data)
@@ -116,25 +121,38 @@ int run_trace(const Globals& g, const Flags& f) {
     const auto report = Builder(*project, session.host(), reporter).trace(f.sidecar, opt);
 
     std::vector<std::string> written;
+    std::string refused;
     if (f.write && !report.complete()) {
         std::ifstream in(project->file, std::ios::binary);
         std::stringstream text;
         text << in.rdbuf();
-        const auto edit = config::add_to_sidecar_lists(text.str(), report.sidecar, additions(report),
-                                                       project->file.string());
-        if (edit.text != text.str()) write_file_atomically(project->file, edit.text);
-        written = edit.changes;
+        try {
+            const auto edit = config::add_to_sidecar_lists(text.str(), report.sidecar,
+                                                           additions(report, *project->find(report.sidecar)),
+                                                           project->file.string());
+            if (edit.text != text.str()) write_file_atomically(project->file, edit.text);
+            written = edit.changes;
+        } catch (const config::EditError& e) {
+            refused = e.what();  // the report still counts: print it, then why nothing was written
+        }
     }
     if (g.json) {
-        fmt::print("{}\n", to_json(report, written).dump(2));
-        return kOk;
+        auto j = to_json(report, written);
+        if (!refused.empty()) j["write_refused"] = refused;
+        fmt::print("{}\n", j.dump(2));
+        return !refused.empty() || (f.check && !report.complete() && !f.write) ? kFailed : kOk;
     }
     print_text(report, style);
+    if (!refused.empty()) {
+        fmt::print(stderr, "freezer: error: nothing was written: {}\n", refused);
+        return kFailed;
+    }
     if (f.write) {
         for (const auto& c : written) fmt::print("  wrote {}\n", c);
         if (!written.empty()) fmt::print("freezer: {} updated; run `freezer build {}`\n", project->file.string(), report.sidecar);
     } else if (!report.complete()) {
         fmt::print("run `freezer trace {} --write` to add them (comments and layout are kept)\n", report.sidecar);
+        if (f.check) return kFailed;
     }
     return kOk;
 }
@@ -156,7 +174,8 @@ Run add_trace(CLI::App& app, const Globals& g) {
         "  freezer trace cli --run '--help' --run 'convert in.txt'\n"
         "  freezer trace api --backend nuitka --backend pex-scie\n"
         "  freezer trace api --write                add the entries to freezer.yaml\n\n"
-        "The raw record stays in .freezer/logs/SIDECAR.trace.jsonl.");
+        "The raw record stays in .freezer/logs/SIDECAR.trace.jsonl. Exit codes: 0, or 1 with --check\n"
+        "when something is missing, or when --write could not edit the file (it says why).");
     cmd->add_option("sidecar", f->sidecar, "The sidecar")->type_name("SIDECAR")->required();
     cmd->add_option("--backend", f->backends, "Compare with this packager's bundle (repeatable; default: the sidecar's)")
         ->type_name("NAME");
@@ -168,6 +187,7 @@ Run add_trace(CLI::App& app, const Globals& g) {
         ->allow_extra_args(false);
     cmd->add_flag("--no-smoke", f->no_smoke, "Skip the smoke test; only --run and --get drive it");
     cmd->add_flag("--write", f->write, "Add what is missing to freezer.yaml, keeping its comments and layout");
+    cmd->add_flag("--check", f->check, "Exit 1 when something is missing (for CI); without --write");
     cmd->fallthrough();
     return [&g, f] { return run_trace(g, *f); };
 }

@@ -74,12 +74,14 @@ void from_json(const json& j, CachedFile& f) {
     j.at("executable").get_to(f.executable);
 }
 
-// _WITH_DEFAULT: "contents" came later; a manifest without it still parses.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Manifest, key, sidecar, backend, created_at, executable, standalone,
-                                                smoke, files, size, build_ms, inputs, config, toolchain, contents)
+// Every field is required; "contents" (which came later) is read and written by hand, so
+// that an entry stored before it still parses and nothing else becomes optional.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, key, sidecar, backend, created_at, executable, standalone, smoke, files,
+                                   size, build_ms, inputs, config, toolchain)
 
 std::string Manifest::to_text() const {
     json j = *this;
+    if (!contents.is_null()) j["contents"] = contents;
     j["format"] = formats::kManifest;
     j["checksum"] = sha256_hex(j.dump());  // over everything else, as dumped (keys sorted)
     return j.dump(1) + "\n";
@@ -97,6 +99,7 @@ Manifest Manifest::parse(const std::string& text) {
     Manifest m;
     try {
         j.get_to(m);
+        if (j.contains("contents")) m.contents = j["contents"];
     } catch (const json::exception& e) {
         return bad(std::string("malformed: ") + e.what());
     }

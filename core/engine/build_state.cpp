@@ -112,12 +112,21 @@ std::vector<HashedInput> StateStore::load_inputs(const std::string& sidecar,
     return out;
 }
 
+// The listing of another build becomes the previous one; a listing of the same key (a
+// retry after a failed smoke test, a restore after a failed one) replaces the current
+// in place, so "previous" stays the build before.
+void StateStore::retire_contents(const std::string& sidecar, const std::string& backend, const std::string& key) const {
+    const auto current = load_contents(sidecar, backend);
+    if (!current || current->value("key", "") == key) return;
+    std::error_code ec;
+    fs::rename(file(sidecar, backend, ".contents.json"), file(sidecar, backend, ".contents.prev.json"), ec);
+}
+
 void StateStore::save_contents(const std::string& sidecar, const std::string& backend, const json& contents) const {
     std::error_code ec;
-    const auto now = file(sidecar, backend, ".contents.json");
     fs::create_directories(dir_, ec);
-    fs::rename(now, file(sidecar, backend, ".contents.prev.json"), ec);  // none yet: fine
-    write_file_atomically(now, contents.dump());
+    retire_contents(sidecar, backend, contents.value("key", ""));
+    write_file_atomically(file(sidecar, backend, ".contents.json"), contents.dump());
 }
 
 std::optional<json> StateStore::load_contents(const std::string& sidecar, const std::string& backend,

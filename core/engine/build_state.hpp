@@ -60,8 +60,12 @@ public:
     std::vector<HashedInput> load_inputs(const std::string& sidecar,
                                          const std::string& backend) const;
     void remove(const std::string& sidecar, const std::string& backend) const;
-    // The bundle listing of the newest build; the one it replaces becomes the previous.
+    // The bundle listing of the newest build (its "key" says which); the listing of
+    // another build it replaces becomes the previous one.
     void save_contents(const std::string& sidecar, const std::string& backend, const nlohmann::json& contents) const;
+    // Build `key` has no listing (it failed, or a cache entry lacked one): a current
+    // listing of another build moves to the previous, so none describes the wrong build.
+    void retire_contents(const std::string& sidecar, const std::string& backend, const std::string& key) const;
     std::optional<nlohmann::json> load_contents(const std::string& sidecar, const std::string& backend,
                                                 bool previous = false) const;
     const std::filesystem::path& dir() const { return dir_; }

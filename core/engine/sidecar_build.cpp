@@ -70,6 +70,7 @@ nlohmann::json record_contents(BuildContext& ctx, const Evaluation& ev, const fs
     } catch (const std::exception& e) {
         ctx.reporter.warning(fmt::format("{}: what the bundle holds was not recorded (freezer audit cannot show it): {}",
                                          sc.name, e.what()));
+        ctx.states.retire_contents(sc.name, ev.backend_name(), ev.key.key.hex());
         log.line(std::string("freezer: bundle listing failed: ") + e.what());
         return nullptr;
     }
@@ -123,6 +124,7 @@ bool restore(BuildContext& ctx, const Evaluation& ev, BuildLog& log, SidecarResu
     // output.tauri wants one file; a folder build (cached before output.tauri was set)
     // goes the build's way, which says so.
     if (wants_tauri_copy(ctx, sc, ev.backend_name()) && m.files.size() != 1) return false;
+    check_size_budget(sc, m.size, m.contents);  // before fetching: it would be as large rebuilt
     const fs::path out = ctx.layout.temp_out_dir(sc.name, ev.backend_name());
     try {
         const auto fetched = ctx.cache.restore(hit, out);
@@ -134,8 +136,10 @@ bool restore(BuildContext& ctx, const Evaluation& ev, BuildLog& log, SidecarResu
         log.line(std::string("freezer: cache entry rejected: ") + e.what());
         return false;
     }
-    check_size_budget(sc, m.size, m.contents);
-    if (m.contents.is_object()) ctx.states.save_contents(sc.name, ev.backend_name(), m.contents);
+    if (m.contents.is_object())
+        ctx.states.save_contents(sc.name, ev.backend_name(), m.contents);
+    else
+        ctx.states.retire_contents(sc.name, ev.backend_name(), m.key);
     // Cached under another smoke test: this one has not seen it yet.
     if (m.smoke != smoke_digest(sc.smoke)) smoke_or_throw(ctx, ev, out / m.executable, m.standalone, log, r, " on the cached build");
     std::error_code ec;
@@ -233,6 +237,17 @@ SidecarResult finish_skip(BuildContext& ctx, const Evaluation& ev) {
     r.status = Status::skipped;
     r.artifact = ev.previous->output.dir / ev.previous->output.executable;
     r.size = ev.previous->output.size;
+    // max_size is not in the key: a budget added or lowered holds an up-to-date build too.
+    if (ev.sidecar->max_size && r.size > *ev.sidecar->max_size) {
+        try {
+            check_size_budget(*ev.sidecar, r.size,
+                              ctx.states.load_contents(r.name, r.backend).value_or(nlohmann::json(nullptr)));
+        } catch (const Error& e) {
+            r.status = Status::failed;
+            r.error = std::string("the installed build is up to date, but ") + e.what();
+            return r;
+        }
+    }
     if (ev.resmoke) {
         // Same binary, new smoke test: test it again; nothing is rebuilt.
         ctx.reporter.phase(r.name, r.backend, Phase::smoke, "the smoke test changed");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -45,8 +46,12 @@ void read_record(const fs::path& file, Record& rec) {
         if (j.is_discarded() || !j.is_object()) continue;
         if (j.contains("trace")) {
             if (rec.header.is_null()) rec.header = j;
-        } else if (j.contains("origin") && j["import"].is_string() && j["origin"].is_string()) {
-            rec.imported[j["import"]] = j["origin"];
+        } else if (j.contains("origin") && j.contains("import") && j["import"].is_string() &&
+                   j["origin"].is_string()) {
+            // A module with no file that is no builtin is made at run time (six.moves):
+            // nothing a packager could bundle.
+            const bool virtual_module = j["origin"] == "other" && (!j.contains("file") || j["file"].is_null());
+            if (!virtual_module) rec.imported[j["import"].get<std::string>()] = j["origin"].get<std::string>();
         } else if (j.contains("open") && j["open"].is_string()) {
             rec.opened.insert(j["open"].get<std::string>());
         } else if (j.contains("static") && j["static"].is_string()) {
@@ -68,6 +73,18 @@ bool is_code(const std::string& path) {
         if (path.size() > std::strlen(ext) && path.compare(path.size() - std::strlen(ext), std::string::npos, ext) == 0)
             return true;
     return path.find("/__pycache__/") != std::string::npos;
+}
+
+// Real paths of the folders the interpreter's distributions are installed in.
+std::vector<std::string> site_dirs(const Record& rec) {
+    std::vector<std::string> out;
+    for (const char* key : {"purelib", "platlib"})
+        if (rec.header.contains(key) && rec.header[key].is_string()) out.push_back(rec.header[key]);
+    if (rec.header.contains("site_dirs") && rec.header["site_dirs"].is_array())
+        for (const auto& d : rec.header["site_dirs"])
+            if (d.is_string() && std::find(out.begin(), out.end(), d.get<std::string>()) == out.end())
+                out.push_back(d.get<std::string>());
+    return out;
 }
 
 bool within_module(const std::string& name, const std::string& of) {
@@ -201,21 +218,31 @@ std::map<std::string, std::string> wanted_modules(const Record& rec, const confi
 }
 
 TraceBackend compare_with(const std::string& backend, const std::optional<json>& listing,
-                          const std::set<std::string>& statically, const std::map<std::string, std::string>& wanted,
+                          const std::optional<std::set<std::string>>& statically, const std::string& static_problem, const std::map<std::string, std::string>& wanted,
                           const Record& rec) {
     TraceBackend tb;
     tb.backend = backend;
+    std::optional<BundleContents> parsed;
     if (listing) {
-        const auto contents = BundleContents::from_json(*listing);
-        tb.baseline = fmt::format("its last build ({})", listing->value("recorded_at", "?"));
+        try {
+            parsed = BundleContents::from_json(*listing);
+        } catch (const std::exception&) {
+            tb.baseline = "nothing: the recorded listing of its last build is damaged; build it again (--force)";
+            return tb;
+        }
+    }
+    if (parsed) {
+        const auto& contents = *parsed;
+        const auto at = listing->contains("recorded_at") && (*listing)["recorded_at"].is_string()
+                            ? (*listing)["recorded_at"].get<std::string>()
+                            : std::string("?");
+        tb.baseline = fmt::format("its last build ({})", at);
         const auto bundled = contents.modules();
         const bool has_stdlib = bundled.count("encodings") > 0;  // a .pex runs on the target's stdlib
         for (const auto& [name, origin] : wanted)
             if ((origin != "stdlib" || has_stdlib) && !bundled.count(name)) tb.missing_modules.push_back(name);
         // Files read from installed packages (package data, a distribution's metadata).
-        std::vector<std::string> site;
-        for (const char* key : {"purelib", "platlib"})
-            if (rec.header.contains(key) && rec.header[key].is_string()) site.push_back(rec.header[key]);
+        const auto site = site_dirs(rec);
         std::set<std::string> seen;
         for (const auto& path : rec.opened) {
             for (const auto& dir : site) {
@@ -237,11 +264,15 @@ TraceBackend compare_with(const std::string& backend, const std::optional<json>&
         // Before a first build: the packager's own hooks handle third-party and standard
         // library internals, which static analysis alone would flag by the dozen, so only
         // the sidecar's own modules and packages that nothing imports are reported.
+        if (!statically) {
+            tb.baseline = "nothing: no bundle of it is recorded, and " + static_problem + "; build it first";
+            return tb;
+        }
         tb.baseline = "static import analysis: no bundle of it recorded yet; build it for an exact comparison";
         std::set<std::string> tops;
-        for (const auto& m : statically) tops.insert(m.substr(0, m.find('.')));
+        for (const auto& m : *statically) tops.insert(m.substr(0, m.find('.')));
         for (const auto& [name, origin] : wanted) {
-            if (statically.count(name)) continue;
+            if (statically->count(name)) continue;
             if (origin == "root" || (origin == "site" && !tops.count(name.substr(0, name.find('.')))))
                 tb.missing_modules.push_back(name);
         }
@@ -276,12 +307,25 @@ void suggest_modules(TraceReport& report, const std::map<std::string, std::strin
 
 void suggest_data(TraceReport& report, const Record& rec, const fs::path& root, const config::Sidecar& sc) {
     const auto base = root.string();
+    // A venv inside the root is the interpreter's, not the app's data.
+    auto interpreter_dirs = site_dirs(rec);
+    for (const char* key : {"prefix", "base_prefix", "stdlib", "platstdlib"})
+        if (rec.header.contains(key) && rec.header[key].is_string()) interpreter_dirs.push_back(rec.header[key]);
+    std::vector<std::string> declared_srcs;
+    for (const auto& d : sc.data) {
+        auto src = fs::path(d.src).lexically_normal().generic_string();
+        while (!src.empty() && src.back() == '/') src.pop_back();
+        declared_srcs.push_back(src);
+    }
     for (const auto& path : rec.opened) {
         if (!under(path, base) || is_code(path)) continue;
+        if (std::any_of(interpreter_dirs.begin(), interpreter_dirs.end(),
+                        [&](const std::string& d) { return path == d || under(path, d); }))
+            continue;
         const auto rel = path.substr(base.size() + 1);
         if (rel.rfind(".freezer/", 0) == 0) continue;
-        const bool declared = std::any_of(sc.data.begin(), sc.data.end(), [&](const config::DataEntry& d) {
-            return rel == d.src || rel.rfind(d.src + "/", 0) == 0;
+        const bool declared = std::any_of(declared_srcs.begin(), declared_srcs.end(), [&](const std::string& src) {
+            return src == "." || rel == src || rel.rfind(src + "/", 0) == 0;
         });
         if (declared) continue;
         const auto dest = fs::path(rel).parent_path().generic_string();
@@ -323,10 +367,18 @@ TraceReport Builder::trace(const std::string& name, const TraceOptions& opt) {
     report.files_read = rec.opened.size();
 
     std::optional<std::set<std::string>> statically;
+    std::string static_problem;
     for (const auto& b : backends) {
         const auto listing = ctx.states.load_contents(sc.name, b);
-        if (!listing && !statically) statically = tracer.static_modules();
-        report.backends.push_back(compare_with(b, listing, statically ? *statically : std::set<std::string>{}, wanted, rec));
+        if (!listing && !statically && static_problem.empty()) {
+            try {
+                statically = tracer.static_modules();
+            } catch (const Error& e) {
+                if (e.kind() == Error::Kind::cancelled) throw;
+                static_problem = e.what();
+            }
+        }
+        report.backends.push_back(compare_with(b, listing, statically, static_problem, wanted, rec));
     }
     suggest_modules(report, wanted, sc);
     suggest_data(report, rec, tracer.root(), sc);

@@ -10,6 +10,7 @@ a SIGKILL loses nothing already seen). Every item is written once per process:
 
   {"trace": 1, "mode": "run"|"static", "python": ..., "executable": ..., "prefix": ...,
    "base_prefix": ..., "stdlib": ..., "platstdlib": ..., "purelib": ..., "platlib": ...,
+   "site_dirs": [...],  (real paths; site_dirs: every sys.path folder holding *.dist-info)
    "builtin": [...], "stdlib_names": [...], "root": ROOT, "preloaded": [...]}   first line
   {"import": NAME}                   an `import` statement asked for NAME (not yet loaded)
   {"import": NAME, "file": PATH|null, "origin": "builtin"|"frozen"|"stdlib"|"site"|"root"|"other"}
@@ -185,6 +186,18 @@ def _parse(argv):
     return record, os.path.abspath(root), script and os.path.abspath(script), module, static, argv[cut + 1:]
 
 
+def _site_dirs():
+    """Real paths of the sys.path folders that hold installed distributions."""
+    out = set(_site)
+    for p in sys.path:
+        try:
+            if p and any(n.endswith(".dist-info") for n in os.listdir(p)):
+                out.add(os.path.realpath(p))
+        except OSError:
+            pass
+    return out
+
+
 def _static(script, module):
     import modulefinder
 
@@ -208,6 +221,9 @@ def _static(script, module):
     except (ImportError, OSError) as e:
         print(f"trace_hook: cannot read the entry: {e}", file=sys.stderr)
         return 2
+    except Exception as e:  # a module modulefinder cannot parse (a py2-only branch, ...)
+        print(f"trace_hook: static import analysis failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 3
     for name in sorted(set(finder.modules) - {"__main__"}):
         _emit({"static": name})
     for name in sorted(set(finder.any_missing_maybe()[0]) - set(sys.modules)):  # os.path...
@@ -232,8 +248,10 @@ def main(argv):
     preloaded = sorted(sys.modules)
     _done.update(preloaded, ("__main__", "__mp_main__"))
     _emit({"trace": 1, "mode": "static" if static else "run", "python": sys.version,
-           "executable": sys.executable, "prefix": sys.prefix, "base_prefix": sys.base_prefix,
-           **{k: paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")},
+           "executable": sys.executable, "prefix": os.path.realpath(sys.prefix),
+           "base_prefix": os.path.realpath(sys.base_prefix),
+           **{k: os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")},
+           "site_dirs": sorted(_site_dirs()),
            "builtin": sorted(sys.builtin_module_names),
            "stdlib_names": sorted(sys.stdlib_module_names), "root": root, "preloaded": preloaded})
     if static:
