@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <freezer/config.hpp>
 
 #include "test_support.hpp"
@@ -263,4 +265,62 @@ sidecars:
         CHECK_THAT(b.errors[0], Catch::Contains("freezer.yaml:3:") && Catch::Contains("sidecars.api.max_size") &&
                                     Catch::Contains("100MB"));
     }
+}
+
+TEST_CASE("an alias that contains itself is an error at its place, not a crash", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    for (const char* backends : {"&b {k: *b}", "{pyinstaller: &a [*a]}"}) {
+        INFO(backends);
+        auto l = load(dir, std::string("version: 1\nsidecars:\n  api:\n    root: src\n    entry: main.py\n"
+                                       "    backends: ") + backends + "\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:6:") && Catch::Contains("refers to itself"));
+    }
+}
+
+TEST_CASE("an alias bomb is refused after a bounded number of values", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    // Ten aliases of the anchor before, eight levels deep, where a backend's options go:
+    // about 500 bytes that expand to 10^8 values.
+    std::string body = "version: 1\nsidecars:\n  api:\n    root: src\n    entry: main.py\n    backends:\n      pyinstaller:\n";
+    body += "        l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    for (int i = 1; i <= 8; ++i) {
+        body += fmt::format("        l{}: &a{} [", i, i);
+        for (int k = 0; k < 10; ++k) body += fmt::format("{}*a{}", k ? ", " : "", i - 1);
+        body += "]\n";
+    }
+    auto l = load(dir, body);
+    REQUIRE(l.errors.size() == 1);
+    CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:") && Catch::Contains("billion laughs"));
+}
+
+TEST_CASE("numbers out of range or not plainly written are refused where they are", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    for (const char* timeout : {"1e400", "inf", "nan", "99999999999999999999h", "0x10", "' 5'", "-1s", "8d"}) {
+        INFO(timeout);
+        auto l = load(dir, std::string("version: 1\nsidecars:\n  api:\n    root: src\n    entry: main.py\n"
+                                       "    smoke: {run: [], timeout: ") + timeout + "}\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:6:") && Catch::Contains("smoke.timeout"));
+    }
+    for (const char* size : {"20000000TB", "0x10", "' 5'", "1e3"}) {
+        INFO(size);
+        auto l = load(dir, std::string("version: 1\ncache: {max_size: ") + size +
+                               "}\nsidecars:\n  api: {root: src, entry: main.py}\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:2:") && Catch::Contains("cache.max_size"));
+    }
+    for (const char* jobs : {"' 5'", "+5", "0x10", "99999999999999999999"}) {
+        INFO(jobs);
+        auto l = load(dir, std::string("version: 1\njobs: ") + jobs + "\nsidecars:\n  api: {root: src, entry: main.py}\n");
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:2:") && Catch::Contains("jobs"));
+    }
+    // Still fine: the forms the schema allows.
+    auto ok = load(dir, "version: 1\njobs: 2\ncache: {max_size: 1.5GiB}\nsidecars:\n  api:\n    root: src\n"
+                        "    entry: main.py\n    smoke: {run: [], timeout: 2.5m}\n");
+    CHECK(ok.errors.empty());
 }

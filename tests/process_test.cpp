@@ -1,8 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <optional>
 
 #include "process/process.hpp"
+#include "util/interrupt.hpp"
 #include "test_support.hpp"
 
 using namespace freezer;
@@ -75,4 +80,24 @@ TEST_CASE("rusage of the child is reported", "[process]") {
     const auto r = run_process(spec);
     CHECK(r.ok());
     CHECK(r.peak_rss_kb > 0);
+}
+
+TEST_CASE("one SIGTERM ends freezer at once when no child runs; with one, it is stopped first", "[process]") {
+    // In a forked copy of this test process, so that its handlers stay there.
+    auto exit_of = [](bool child_running) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            install_interrupt_handler();
+            std::optional<InterruptScope> scope;
+            if (child_running) scope.emplace();
+            ::raise(SIGTERM);
+            // Reached only when the signal just set the flag.
+            ::_exit(interrupt_requested() ? 7 : 8);
+        }
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    CHECK(exit_of(false) == 130);
+    CHECK(exit_of(true) == 7);
 }

@@ -1,6 +1,8 @@
 #include "reader.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <set>
 
@@ -68,8 +70,11 @@ std::optional<int> Reader::integer(const YAML::Node& n, const std::string& path,
     if (n.IsScalar()) {
         const auto& s = n.Scalar();
         char* end = nullptr;
+        errno = 0;
         const long v = std::strtol(s.c_str(), &end, 10);
-        if (!s.empty() && *end == '\0' && v >= lo && v <= hi) return static_cast<int>(v);
+        // Digits only: strtol would also take " 5" and "+5".
+        const bool plain = !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-');
+        if (plain && errno == 0 && *end == '\0' && v >= lo && v <= hi) return static_cast<int>(v);
     }
     error(loc(n), path, fmt::format("expected a whole number from {} to {}", lo, hi));
     return std::nullopt;
@@ -78,7 +83,7 @@ std::optional<int> Reader::integer(const YAML::Node& n, const std::string& path,
 std::optional<std::chrono::milliseconds> Reader::duration(const YAML::Node& n, const std::string& path) {
     if (n.IsScalar())
         if (auto d = parse_duration(n.Scalar())) return d;
-    error(loc(n), path, "expected a duration such as 30s, 500ms or 2m");
+    error(loc(n), path, "expected a duration such as 30s, 500ms or 2m (a plain number, at most a week)");
     return std::nullopt;
 }
 
@@ -100,10 +105,26 @@ std::optional<std::vector<std::string>> Reader::strings(const YAML::Node& n, con
     return out;
 }
 
-sdk::Option Reader::option(const YAML::Node& n, const std::string& path) {
+sdk::Option Reader::option(const YAML::Node& n, const std::string& path) { return option_at(n, path, 0); }
+
+sdk::Option Reader::option_at(const YAML::Node& n, const std::string& path, int depth) {
     sdk::Option o;
     o.where = loc(n);
     o.path = path;
+    if (too_big_) return o;
+    if (depth > kMaxDepth) {
+        error(o.where, path, fmt::format("nested more than {} levels deep: an alias that refers to itself?", kMaxDepth));
+        too_big_ = true;
+        return o;
+    }
+    if (++values_ > kMaxValues) {
+        error(o.where, path,
+              fmt::format("more than {} values once aliases are expanded: aliases that repeat aliases "
+                          "('billion laughs')? Write the values out",
+                          kMaxValues));
+        too_big_ = true;
+        return o;
+    }
     if (n.IsNull() || !n.IsDefined()) {
         o.kind = sdk::Option::Kind::null;
     } else if (n.IsScalar()) {
@@ -112,12 +133,12 @@ sdk::Option Reader::option(const YAML::Node& n, const std::string& path) {
     } else if (n.IsSequence()) {
         o.kind = sdk::Option::Kind::list;
         for (std::size_t i = 0; i < n.size(); ++i)
-            o.items.push_back(option(n[i], fmt::format("{}[{}]", path, i)));
+            o.items.push_back(option_at(n[i], fmt::format("{}[{}]", path, i), depth + 1));
     } else if (n.IsMap()) {
         o.kind = sdk::Option::Kind::map;
         for (const auto& kv : n) {
             const auto key = kv.first.Scalar();
-            o.entries.emplace_back(key, option(kv.second, join_path(path, key)));
+            o.entries.emplace_back(key, option_at(kv.second, join_path(path, key), depth + 1));
         }
     }
     return o;

@@ -31,12 +31,21 @@ public:
     std::optional<int> integer(const YAML::Node& n, const std::string& path, int lo, int hi);
     std::optional<std::chrono::milliseconds> duration(const YAML::Node& n, const std::string& path);
     std::optional<std::vector<std::string>> strings(const YAML::Node& n, const std::string& path);
-    // Any node, kept as it is for a backend plugin to validate.
+    // Any node, kept as it is for a backend plugin to validate. YAML aliases are
+    // references, so a node can contain itself (`&b {k: *b}`) or expand exponentially
+    // (aliases of aliases: "billion laughs"); both are bounded, with an error at the node.
     sdk::Option option(const YAML::Node& n, const std::string& path);
 
+    static constexpr int kMaxDepth = 32;
+    static constexpr std::size_t kMaxValues = 10000;  // per file, every option section together
+
 private:
+    sdk::Option option_at(const YAML::Node& n, const std::string& path, int depth);
+
     std::string file_;
     std::vector<Diagnostic>& out_;
+    std::size_t values_ = 0;
+    bool too_big_ = false;
 };
 
 }  // namespace freezer::config::detail

@@ -42,12 +42,29 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
     return best;
 }
 
+namespace {
+
+// The length of the plain decimal number text starts with: [0-9]+(\.[0-9]+)?, as the
+// schema's patterns have it. strtod alone would also take " 5", "0x10", "1e400", "inf"
+// and "nan".
+std::size_t decimal_prefix(const std::string& text) {
+    std::size_t i = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == 0) return 0;
+    if (i + 1 < text.size() && text[i] == '.' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+        ++i;
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    }
+    return i;
+}
+
+}  // namespace
+
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || v < 0) return std::nullopt;
-    const std::string unit(end);
+    const auto n = decimal_prefix(text);
+    if (n == 0) return std::nullopt;
+    const double v = std::strtod(text.substr(0, n).c_str(), nullptr);
+    const std::string unit = text.substr(n);
     double ms = 0;
     if (unit.empty() || unit == "s")
         ms = v * 1000;
@@ -59,17 +76,14 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
         ms = v * 3600000;
     else
         return std::nullopt;
+    if (!std::isfinite(ms) || ms > kMaxDurationMs) return std::nullopt;  // 99999999999999999999h
     return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
 std::optional<std::uint64_t> parse_size(const std::string& text) {
-    std::size_t i = 0;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    const std::size_t i = decimal_prefix(text);
     if (i == 0) return std::nullopt;
-    char* end = nullptr;
-    const std::string digits = text.substr(0, i);
-    const double number = std::strtod(digits.c_str(), &end);
-    if (*end != '\0' || !std::isfinite(number)) return std::nullopt;
+    const double number = std::strtod(text.substr(0, i).c_str(), nullptr);
     std::string unit;
     for (char c : text.substr(i))
         if (c != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -79,7 +93,9 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
         {"t", 1e12},   {"tb", 1e12},  {"tib", 1099511627776.0}};
     const auto it = units.find(unit);
     if (it == units.end()) return std::nullopt;
-    return static_cast<std::uint64_t>(number * it->second);
+    const double bytes = number * it->second;
+    if (!std::isfinite(bytes) || bytes > kMaxSizeBytes) return std::nullopt;  // 20000000TB would wrap to 0
+    return static_cast<std::uint64_t>(bytes);
 }
 
 bool valid_sidecar_name(const std::string& name) {

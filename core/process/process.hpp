@@ -74,6 +74,9 @@ public:
 
 private:
     void pump(int timeout_ms);
+    // First: made before the child is spawned, gone after its group is reaped, so a
+    // Ctrl-C in between lets this Child stop its group (util/interrupt.hpp).
+    InterruptScope interruptible_;
     ProcessResult result_;
     int pid_ = -1;
     int pidfd_ = -1;

@@ -10,9 +10,10 @@ namespace freezer {
 
 namespace {
 std::atomic<int> g_interrupts{0};
+std::atomic<int> g_scopes{0};  // children running
 
 void on_interrupt(int) {
-    if (g_interrupts.fetch_add(1) >= 1) _exit(130);
+    if (g_scopes.load() == 0 || g_interrupts.fetch_add(1) >= 1) _exit(130);
 }
 }  // namespace
 
@@ -27,5 +28,8 @@ void install_interrupt_handler() {
 
 bool interrupt_requested() { return g_interrupts.load() > 0; }
 void request_interrupt() { g_interrupts.fetch_add(1); }
+
+InterruptScope::InterruptScope() { g_scopes.fetch_add(1); }
+InterruptScope::~InterruptScope() { g_scopes.fetch_sub(1); }
 
 }  // namespace freezer

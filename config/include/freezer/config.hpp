@@ -141,10 +141,16 @@ std::string format_diagnostic(const Diagnostic& d);
 // The closest candidate by edit distance, or empty when none is close enough.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
-// "20s", "500ms", "2m", or a bare number of seconds.
+// The largest duration and size freezer.yaml may give: beyond them a value is a typo,
+// and a size near 2^64 bytes would wrap.
+inline constexpr double kMaxDurationMs = 7.0 * 24 * 3600 * 1000;  // a week
+inline constexpr double kMaxSizeBytes = 1e18;                     // an exabyte
+
+// "20s", "500ms", "2m", or a bare number of seconds: a plain decimal number (no sign,
+// exponent, hex, inf or nan, no spaces) and at most a week.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 
-// "5GB", "500MB", "1.5GiB", "1048576": bytes.
+// "5GB", "500MB", "1.5GiB", "1048576": bytes; a plain decimal number, at most 1e18.
 std::optional<std::uint64_t> parse_size(const std::string& text);
 
 bool valid_sidecar_name(const std::string& name);
