@@ -192,6 +192,15 @@ TEST_CASE("bad input: clear errors, right exit codes, nothing built", "[integrat
         auto r = run_freezer(p.dir.path(), {"build"});
         CHECK(r.code == 2);
         CHECK_THAT(r.err, Catch::Contains("interpreter '/nonexistent/python' not found"));
+        // Where freezer.yaml says it: the examples' file has python: on line 9.
+        CHECK_THAT(r.err, Catch::Contains("freezer.yaml:9:9: python: interpreter"));
+    }
+    SECTION("an unknown backend in matrix.backends, at its place") {
+        freezer::test::write(p / "freezer.yaml", freezer::test::read(p / "freezer.yaml") +
+                                                      "matrix:\n  backends: [pyinstaller, nuitak]\n");
+        auto r = run_freezer(p.dir.path(), {"check"});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Matches("(.|\n)*freezer\\.yaml:\\d+:13: error: matrix\\.backends: unknown backend 'nuitak'(.|\n)*"));
     }
     SECTION("PyInstaller not installed for the interpreter") {
         with("python: [^\n]*", "python: /usr/bin/python3");
@@ -199,6 +208,7 @@ TEST_CASE("bad input: clear errors, right exit codes, nothing built", "[integrat
         CHECK(r.code == 2);
         CHECK_THAT(r.err, Catch::Contains("PyInstaller is not installed") &&
                               Catch::Contains("pip install pyinstaller==6.22.3"));
+        CHECK_THAT(r.err, Catch::Contains("freezer.yaml:") && Catch::Contains(": api: PyInstaller is not installed"));
         auto check = run_freezer(p.dir.path(), {"check"});
         CHECK(check.code == 2);
         CHECK_THAT(check.err, Catch::Contains("how to fix"));

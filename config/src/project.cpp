@@ -112,8 +112,10 @@ void read_cache_and_output(Reader& r, const YAML::Node& doc, Project& project) {
 }
 
 void read_matrix(Reader& r, const YAML::Node& m, Project& project) {
-    if (m["backends"])
+    if (m["backends"]) {
+        project.matrix.backends_where = r.loc(m["backends"]);
         if (auto b = r.strings(m["backends"], "matrix.backends")) project.matrix.backends = *b;
+    }
     for (const std::string part : {"include", "exclude"}) {
         const auto list = m[part];
         if (!list) continue;

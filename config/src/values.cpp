@@ -98,6 +98,11 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
     return static_cast<std::uint64_t>(bytes);
 }
 
+std::string where_text(const Location& where) {
+    if (where.line <= 0) return where.file;
+    return fmt::format("{}:{}:{}", where.file, where.line, where.column);
+}
+
 bool valid_sidecar_name(const std::string& name) {
     if (name.empty() || name.size() > 100 || !std::isalnum(static_cast<unsigned char>(name[0])))
         return false;

@@ -12,7 +12,7 @@ BuildContext::BuildContext(const config::Project& p, const PluginHost& h, Report
       cache(layout.artifacts_dir(), p.cache_max_size, p.remote_cache,
             [&r](const std::string& message) { r.warning(message); }) {}
 
-std::string BuildContext::python() { return toolchain.interpreter(project.python, project.dir).path; }
+std::string BuildContext::python() { return toolchain.interpreter(project.python, project.dir, python_where(project)).path; }
 
 StatCache& BuildContext::stage_cache() {
     if (!stage_cache_) stage_cache_.emplace(layout.stage_cache_file());

@@ -148,10 +148,11 @@ Evaluation Evaluator::evaluate(const config::Sidecar& sc, const std::string& bac
     if (!ev.backend) throw SetupError(fmt::format("unknown backend '{}'", backend_name));
     const auto& backend = *ev.backend;
 
-    const auto& python = ctx_.toolchain.interpreter(ctx_.project.python, ctx_.project.dir);
+    const auto& python = ctx_.toolchain.interpreter(ctx_.project.python, ctx_.project.dir, python_where(ctx_.project));
     ev.tool = ctx_.toolchain.tool(backend, python);
     if (!ev.tool.found)
-        throw SetupError(fmt::format("{}: {} (interpreter {})\n  how to fix: {}", sc.name, ev.tool.problem,
+        throw SetupError(fmt::format("{}: {}: {} (interpreter {})\n  how to fix: {}",
+                                     config::where_text(sc.backend_where), sc.name, ev.tool.problem,
                                      python.path, unwrap(backend, "install_hint", backend.abi().install_hint())));
     ev.inputs = hash_inputs(sc, backend);
     ev.config = build_config_json(sc, backend_name);

@@ -14,6 +14,10 @@ Layout::Layout(const config::Project& project)
       output_(project.output_dir),
       tauri_(project.tauri_dir ? *project.tauri_dir : fs::path()) {}
 
+std::string python_where(const config::Project& project) {
+    return project.python_where.line > 0 ? config::where_text(project.python_where) : project.file.string();
+}
+
 std::string Layout::output_name(const config::Sidecar& sc, const std::string& backend) {
     return backend == sc.backend ? sc.name : build_name(sc.name, backend);
 }

@@ -30,6 +30,10 @@
 
 namespace freezer {
 
+// Where freezer.yaml says `python:` ("file:line:col"), or the file when it does not
+// (python3 from PATH): the prefix of every error about the interpreter.
+std::string python_where(const config::Project& project);
+
 class Layout {
 public:
     explicit Layout(const config::Project& project);

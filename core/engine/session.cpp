@@ -80,7 +80,7 @@ PluginsReport Session::describe(const std::string& python_cfg, const fs::path& p
 
 ProjectCheck Session::check(const config::Project& project) const {
     Toolchain tools(Layout(project).probes_file());
-    const auto& py = tools.interpreter(project.python, project.dir);
+    const auto& py = tools.interpreter(project.python, project.dir, python_where(project));
     ProjectCheck out{py.path, py.implementation, py.version, {}};
     for (const auto& sc : project.sidecars) {
         const auto b = host_->find(sc.backend);

@@ -51,7 +51,7 @@ std::vector<Diagnostic> check_backends(const config::Project& project, const Plu
         }
     }
     for (const auto& b : project.matrix.backends)
-        if (!host.find(b)) out.push_back({Diagnostic::Severity::error, {project.file.string(), 0, 0}, "matrix.backends", unknown(b)});
+        if (!host.find(b)) out.push_back({Diagnostic::Severity::error, project.matrix.backends_where, "matrix.backends", unknown(b)});
     for (const auto* cells : {&project.matrix.include, &project.matrix.exclude})
         for (const auto& c : *cells)
             if (!c.backend.empty() && !host.find(c.backend))

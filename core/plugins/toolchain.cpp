@@ -96,8 +96,9 @@ void Toolchain::remember(const std::string& id, const std::vector<std::string>& 
 }
 
 const Interpreter& Toolchain::interpreter(const std::string& configured,
-                                          const fs::path& project_dir) {
+                                          const fs::path& project_dir, const std::string& where) {
     if (interpreter_) return *interpreter_;
+    const std::string at = where.empty() ? "" : where + ": python: ";
     const std::string wanted = configured.empty() ? "python3" : configured;
     std::string path;
     if (wanted.find('/') != std::string::npos) {
@@ -106,17 +107,17 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
                    .string();
         if (::access(path.c_str(), X_OK) != 0)
             throw SetupError(fmt::format(
-                "interpreter '{}' not found{}; create it (python3 -m venv .venv && "
+                "{}interpreter '{}' not found{}; create it (python3 -m venv .venv && "
                 ".venv/bin/pip install -r requirements.txt) or set 'python:' in freezer.yaml",
-                path, configured.empty() ? "" : " (freezer.yaml 'python:')"));
+                at, path, configured.empty() ? "" : " (freezer.yaml 'python:')"));
     } else {
         const char* p = std::getenv("PATH");
         auto found = find_program(wanted, p ? p : "");
         if (!found)
             throw SetupError(fmt::format(
-                "interpreter '{}' not found on PATH; install Python ('apt-get install python3 "
+                "{}interpreter '{}' not found on PATH; install Python ('apt-get install python3 "
                 "python3-venv') or set 'python:' in freezer.yaml",
-                wanted));
+                at, wanted));
         path = fs::absolute(*found).lexically_normal().string();
     }
     std::error_code ec;
@@ -146,7 +147,7 @@ const Interpreter& Toolchain::interpreter(const std::string& configured,
     spec.timeout = std::chrono::seconds(60);
     const auto r = run_process(spec);
     if (!r.ok())
-        throw SetupError(fmt::format("interpreter '{}' does not run: {}{}", path, r.describe(),
+        throw SetupError(fmt::format("{}interpreter '{}' does not run: {}{}", at, path, r.describe(),
                                     r.err.empty() ? "" : "\n" + r.err));
     std::istringstream lines(r.out);
     Interpreter interp{path, "", "", {}, {}};

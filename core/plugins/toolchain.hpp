@@ -45,8 +45,9 @@ public:
 
     // Resolves freezer.yaml's `python:` (a path relative to the project, or a command on
     // PATH; default python3) and probes it. Throws SetupError when it cannot be used.
+    // `where` ("freezer.yaml:2:9", or "") prefixes its errors: where `python:` is said.
     const Interpreter& interpreter(const std::string& configured,
-                                   const std::filesystem::path& project_dir);
+                                   const std::filesystem::path& project_dir, const std::string& where = "");
     // The backend's tool facts for `python`; cached.
     sdk::ToolFacts tool(const LoadedBackend& backend, const Interpreter& python);
     // The target triple Tauri names sidecars with: `rustc -vV`'s host line when rustc is

@@ -88,6 +88,7 @@ struct MatrixCell {
 // configured backend), plus `include`, minus `exclude`.
 struct Matrix {
     std::vector<std::string> backends;
+    Location backends_where;
     std::vector<MatrixCell> include;
     std::vector<MatrixCell> exclude;
 };
@@ -154,5 +155,8 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 std::optional<std::uint64_t> parse_size(const std::string& text);
 
 bool valid_sidecar_name(const std::string& name);
+
+// "file:line:col" of a value, or the file alone when it has no position.
+std::string where_text(const Location& where);
 
 }  // namespace freezer::config
