@@ -324,3 +324,12 @@ TEST_CASE("numbers out of range or not plainly written are refused where they ar
                         "    entry: main.py\n    smoke: {run: [], timeout: 2.5m}\n");
     CHECK(ok.errors.empty());
 }
+
+TEST_CASE("a root that is a file says so, and what to write instead", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, "version: 1\nsidecars:\n  api: {root: src/main.py, entry: main.py}\n");
+    REQUIRE_FALSE(l.errors.empty());
+    CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:3:") && Catch::Contains("is a file") &&
+                                Catch::Contains("entry:"));
+}

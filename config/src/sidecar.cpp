@@ -161,8 +161,15 @@ bool read_root(Reader& r, const YAML::Node& node, const std::string& path, const
     const fs::path root_dir = project_dir / sc.root;
     std::error_code ec;
     const bool root_ok = fs::is_directory(root_dir, ec);
-    if (node["root"] && !root_ok)
-        r.error(sc.root_where, path + ".root", fmt::format("folder '{}' does not exist", root_dir.string()));
+    if (node["root"] && !root_ok) {
+        if (fs::exists(root_dir, ec))
+            r.error(sc.root_where, path + ".root",
+                    fmt::format("'{}' is a file; root is the folder that holds the sidecar's sources (put the "
+                                "file's name in 'entry:')",
+                                root_dir.string()));
+        else
+            r.error(sc.root_where, path + ".root", fmt::format("folder '{}' does not exist", root_dir.string()));
+    }
     return root_ok;
 }
 
