@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -468,4 +469,23 @@ TEST_CASE("a bundle listing of another build becomes the previous one; a retry o
     states.retire_contents("api", "fake", "K3");
     CHECK_FALSE(states.load_contents("api", "fake"));
     CHECK(states.load_contents("api", "fake", true)->at("key") == "K2");
+}
+
+TEST_CASE("a build sweeps the temp folders of freezers that are gone, not of those alive", "[builder]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    // A pid that is surely gone: a child that has exited and been reaped.
+    const pid_t gone = ::fork();
+    if (gone == 0) ::_exit(0);
+    ::waitpid(gone, nullptr, 0);
+    const auto dead = f.dir / fmt::format(".freezer/tmp/api@fake.{}", gone);
+    const auto alive = f.dir / fmt::format(".freezer/tmp/api@fake.{}", ::getppid());
+    const auto other = f.dir / ".freezer/tmp/notes";
+    for (const auto& d : {dead, alive, other}) fs::create_directories(d / "sub");
+    write(dead / "sub/big.bin", "x");
+    CHECK(f.build_one().status == Status::built);
+    CHECK_FALSE(fs::exists(dead));
+    CHECK(fs::exists(alive));
+    CHECK(fs::exists(other));
 }

@@ -120,6 +120,7 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
     std::vector<std::string> outputs;
     for (const auto* sc : selected) outputs.push_back(Layout::output_name(*sc, backend_of(sc)));
     const auto locks = lock_outputs(ctx, outputs);
+    ctx.layout.sweep_temp_dirs();  // what killed freezers left (one readdir when there is none)
     for (const auto* sc : selected) ctx.reporter.phase(sc->name, backend_of(sc), Phase::queued, "");
 
     // Evaluate every sidecar first: setup problems stop the run before anything is built.

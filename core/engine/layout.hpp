@@ -54,8 +54,14 @@ public:
     std::filesystem::path log_file(const std::string& output) const { return logs_dir() / (output + ".log"); }
     std::filesystem::path lock_file(const std::string& output) const { return freezer_ / "locks" / (output + ".lock"); }
     std::filesystem::path temp_dir() const { return freezer_ / "tmp"; }
-    // This process's folder for a build's artifact before install.
+    // This process's folder for a build's artifact before install. Every folder in
+    // temp_dir() ends in ".<pid>" of the freezer that made it.
     std::filesystem::path temp_out_dir(const std::string& sidecar, const std::string& backend) const;
+    // This process's scratch folder for `freezer trace`.
+    std::filesystem::path trace_dir(const std::string& sidecar) const;
+    // Removes the temp_dir() folders of freezers that are gone (killed mid-build); returns
+    // how many. A folder whose process is alive, or of this process, stays.
+    std::size_t sweep_temp_dirs() const;
     std::filesystem::path backends_cache_dir() const { return cache_ / "backends"; }
     std::filesystem::path backend_cache_dir(const std::string& backend) const { return backends_cache_dir() / backend; }
     std::filesystem::path work_dir(const std::string& backend, const std::string& sidecar) const {

@@ -102,7 +102,7 @@ public:
         std::error_code ec;
         root_ = fs::weakly_canonical(ctx.project.dir / sc.root, ec);
         python_ = ctx.python();
-        dir_ = ctx.layout.temp_dir() / fmt::format("trace-{}-{}", sc.name, ::getpid());
+        dir_ = ctx.layout.trace_dir(sc.name);
         fs::remove_all(dir_, ec);
         fs::create_directories(dir_);
         hook_ = dir_ / "trace_hook.py";
