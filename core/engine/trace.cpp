@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -98,7 +99,7 @@ std::string parent_of(const std::string& module) {
 
 class Tracer {
 public:
-    Tracer(BuildContext& ctx, const config::Sidecar& sc) : ctx_(ctx), sc_(sc) {
+    Tracer(BuildContext& ctx, const config::Sidecar& sc) : sc_(sc) {
         std::error_code ec;
         root_ = fs::weakly_canonical(ctx.project.dir / sc.root, ec);
         python_ = ctx.python();
@@ -160,7 +161,6 @@ private:
         return "--script " + sh_quote((root_ / sc_.entry).string());
     }
 
-    BuildContext& ctx_;
     const config::Sidecar& sc_;
     fs::path root_, dir_, hook_, record_, wrapper_;
     std::string python_;
