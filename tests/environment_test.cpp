@@ -25,13 +25,10 @@ namespace {
 
 const fs::path kApps = fs::path(FREEZER_SOURCE_DIR) / "tests/apps";
 
-ProcessResult run(std::vector<std::string> argv, std::chrono::seconds timeout = 120s) {
-    ProcessSpec spec;
-    spec.argv = std::move(argv);
-    spec.capture = true;
-    spec.timeout = timeout;
-    auto r = run_process(spec);
-    INFO(spec.argv.front() << ": " << r.out << r.err);
+ProcessResult run(std::vector<std::string> argv) {
+    const auto what = argv.front();
+    auto r = run_command(std::move(argv));
+    INFO(what << ": " << r.out << r.err);
     return r;
 }
 

@@ -47,6 +47,15 @@ inline Run run_freezer(const fs::path& project, std::vector<std::string> args,
     return out;
 }
 
+// Runs a command to its end (captured, at most `timeout`): a built binary, pip, a venv.
+inline ProcessResult run_command(std::vector<std::string> argv, std::chrono::seconds timeout = 120s) {
+    ProcessSpec spec;
+    spec.argv = std::move(argv);
+    spec.capture = true;
+    spec.timeout = timeout;
+    return run_process(spec);
+}
+
 inline std::string status_of(const Run& r, const std::string& sidecar) {
     if (!r.report.is_object() || !r.report.contains("sidecars")) return "no report";
     for (const auto& s : r.report.at("sidecars"))

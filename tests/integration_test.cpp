@@ -28,12 +28,8 @@ using namespace std::chrono_literals;
 namespace {
 
 ProcessResult run_binary(const fs::path& exe, std::vector<std::string> args) {
-    ProcessSpec spec;
-    spec.argv = {exe.string()};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.capture = true;
-    spec.timeout = 60s;
-    return run_process(spec);
+    args.insert(args.begin(), exe.string());
+    return run_command(std::move(args), 60s);
 }
 
 

@@ -100,11 +100,6 @@ bool entry_carries(const BundleEntry& e, const std::string& module) {
     return e.module.empty() && e.package == module;  // its data or libraries
 }
 
-bool bundle_has_module(const BundleContents& contents, const std::string& module) {
-    return std::any_of(contents.entries.begin(), contents.entries.end(),
-                       [&](const BundleEntry& e) { return entry_carries(e, module); });
-}
-
 std::vector<std::string> top_contributors(const BundleContents& contents, std::size_t n) {
     std::vector<std::string> out;
     const auto packages = contents.packages();

@@ -40,7 +40,6 @@ struct BundleContents {
     std::vector<std::string> notes;
     std::uint64_t artifact_bytes = 0;  // every file of the artifact, as installed
 
-    bool empty() const { return entries.empty(); }
     // Largest first (ties by name).
     std::vector<PackageShare> packages() const;
     // Every module the bundle provides, and each of their parent packages.
@@ -63,8 +62,6 @@ std::vector<std::string> dev_only_packages(const std::vector<std::string>& extra
 // True when the entry provides `module` or a submodule of it, or is a data file or
 // library of the package of that name.
 bool entry_carries(const BundleEntry& entry, const std::string& module);
-// True when `module` (or a submodule of it) is in the bundle.
-bool bundle_has_module(const BundleContents& contents, const std::string& module);
 
 // The lines a size-budget failure shows: the largest packages with their bytes.
 std::vector<std::string> top_contributors(const BundleContents& contents, std::size_t n);
