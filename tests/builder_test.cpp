@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <set>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -469,6 +473,81 @@ TEST_CASE("a bundle listing of another build becomes the previous one; a retry o
     states.retire_contents("api", "fake", "K3");
     CHECK_FALSE(states.load_contents("api", "fake"));
     CHECK(states.load_contents("api", "fake", true)->at("key") == "K2");
+}
+
+namespace {
+// "pid (comm) state ppid pgrp ...": the state and group of a process, if it exists.
+std::optional<std::pair<char, int>> state_and_group(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    std::getline(in, stat);
+    const auto close = stat.rfind(')');
+    int ppid = 0, pgrp = 0;
+    if (close == std::string::npos || close + 2 >= stat.size() ||
+        std::sscanf(stat.c_str() + close + 3, "%d %d", &ppid, &pgrp) != 2)
+        return std::nullopt;
+    return std::pair{stat[close + 2], pgrp};
+}
+
+std::vector<int> all_pids() {
+    std::vector<int> out;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const auto name = e.path().filename().string();
+        if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) out.push_back(std::stoi(name));
+    }
+    return out;
+}
+
+// The live processes of every group (but `except`) that has a member whose command
+// line mentions `needle`.
+std::vector<int> groups_mentioning(const std::string& needle, int except) {
+    std::set<int> groups;
+    for (const int pid : all_pids()) {
+        const auto cmdline = read(fs::path("/proc") / std::to_string(pid) / "cmdline");
+        const auto sg = state_and_group(pid);
+        if (sg && sg->second != except && cmdline.find(needle) != std::string::npos) groups.insert(sg->second);
+    }
+    std::vector<int> out;
+    for (const int pid : all_pids()) {
+        const auto sg = state_and_group(pid);
+        if (sg && sg->first != 'Z' && groups.count(sg->second)) out.push_back(pid);
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("no step outlives a freezer killed with SIGKILL", "[builder][kill]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api", "delay_ms: 60000")));
+    f.source("api", "A");
+    ProcessSpec spec;
+    spec.argv = {FREEZER_BIN, "-C", f.dir.path().string(), "build"};
+    spec.capture = true;
+    spec.env = environment_with({{"FREEZER_BACKEND_PATH", kTestPlugins.string()}});
+    Child freezer(spec);
+    REQUIRE(freezer.started());
+    // The fake's step: its shell, and the sleep it runs.
+    const auto work = (f.dir / ".freezer").string();
+    std::vector<int> step;
+    for (int i = 0; i < 600 && step.size() < 2 && !freezer.exited(); ++i) {
+        freezer.wait_for(50ms);
+        step = groups_mentioning(work, freezer.pid());
+    }
+    INFO(freezer.result().err);
+    REQUIRE(step.size() >= 2);
+    freezer.signal(SIGKILL);
+    REQUIRE(freezer.wait_for(10s));
+    // Gone within moments; ten seconds so a loaded machine cannot fail it.
+    std::vector<int> left = step;
+    for (int i = 0; i < 200 && !left.empty(); ++i) {
+        std::this_thread::sleep_for(50ms);
+        std::erase_if(left, [](int pid) {
+            const auto sg = state_and_group(pid);
+            return !sg || sg->first == 'Z';
+        });
+    }
+    for (const int pid : left) ::kill(pid, SIGKILL);  // do not leave them to the next test
+    CHECK(left.empty());
 }
 
 TEST_CASE("a build sweeps the temp folders of freezers that are gone, not of those alive", "[builder]") {

@@ -23,6 +23,7 @@ extern char** environ;
 
 #include "util/fd.hpp"
 #include "util/interrupt.hpp"
+#include "process/watchdog.hpp"
 
 namespace freezer {
 
@@ -188,6 +189,7 @@ Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
 
     posix_spawnattr_t attr;
     init_spawn_attributes(attr);
+    watchdog::prepare();
 
     std::vector<char*> argv, envp;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -216,12 +218,22 @@ Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
     r.started = true;
     pid_ = pid;
     pidfd_ = pidfd_open(pid);
+    watchdog::started(pid_);
+    watched_ = true;
+}
+
+void Child::unwatch() {
+    // Called once the group is SIGKILLed: its pids are held (zombies, or members not
+    // yet gone) until reaped, so the watchdog can never kill a reused one.
+    if (watched_) watchdog::finished(pid_);
+    watched_ = false;
 }
 
 Child::~Child() {
     if (pid_ > 0 && !exited_) finish(std::chrono::milliseconds(0));
     if (pid_ > 0) {
         ::kill(-pid_, SIGKILL);
+        unwatch();
         reap_group(pid_);
     }
     if (pidfd_ >= 0) ::close(pidfd_);
@@ -300,6 +312,7 @@ ProcessResult& Child::finish(std::chrono::milliseconds grace) {
     }
     // The child is gone: nothing it started may outlive it.
     signal_group(SIGKILL);
+    unwatch();
     for (int i = 0; i < 100 && reap_group(pid_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (out_ >= 0 || err_ >= 0) {
         // Writers in the group are dead now, so these reach EOF.

@@ -74,6 +74,7 @@ public:
 
 private:
     void pump(int timeout_ms);
+    void unwatch();  // tells the watchdog (process/watchdog.hpp) the group is dead
     // First: made before the child is spawned, gone after its group is reaped, so a
     // Ctrl-C in between lets this Child stop its group (util/interrupt.hpp).
     InterruptScope interruptible_;
@@ -82,6 +83,7 @@ private:
     int pidfd_ = -1;
     int out_ = -1, err_ = -1;  // capture pipes
     bool exited_ = false;
+    bool watched_ = false;  // the watchdog knows this group
     std::chrono::steady_clock::time_point start_;
 };
 
