@@ -58,6 +58,25 @@ TEST_CASE("a file that is not a plugin at all is refused", "[plugin]") {
     CHECK(host.errors().size() == 1);
 }
 
+TEST_CASE("a plugin that cannot load says the loader's reason, not an errno", "[plugin]") {
+    freezer::test::TempDir dir;
+    const auto text = dir / "freezer-backend-text.so";
+    const auto empty = dir / "freezer-backend-empty.so";
+    const auto loop = dir / "freezer-backend-loop.so";
+    freezer::test::write(text, std::string(4096, 'x'));
+    freezer::test::write(empty, "");
+    fs::create_symlink(loop.filename(), loop);
+    const std::pair<fs::path, const char*> cases[] = {
+        {text, "invalid ELF header"}, {empty, "file too short"}, {loop, "Too many levels of symbolic links"}};
+    for (const auto& [file, reason] : cases) {
+        const auto out = load_plugin(file);
+        INFO(out.error);
+        CHECK_FALSE(out.backend);
+        CHECK_THAT(out.error, Catch::StartsWith(file.string() + ": cannot load plugin: ") && Catch::Contains(reason));
+        CHECK_THAT(out.error, !Catch::Contains("Bad file descriptor"));
+    }
+}
+
 TEST_CASE("exceptions thrown in a plugin come back as errors", "[plugin]") {
     auto out = load_plugin(kTestPlugins / "freezer-backend-throwing.so");
     REQUIRE(out.backend);

@@ -1,5 +1,7 @@
 #include "plugins/plugin_host.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -27,13 +29,32 @@ LoadedBackend::LoadedBackend(boost::dll::shared_library lib, sdk::BackendAbi* ba
 
 LoadedBackend::~LoadedBackend() { backend_.reset(); }  // before lib_ unloads
 
+namespace {
+// Boost.DLL keeps only an errno-like code ("Bad file descriptor" for a text file, an
+// empty one or a link loop alike); the dynamic loader's own words say what is wrong.
+std::string loader_reason(const fs::path& file, const boost::dll::fs::error_code& ec) {
+    ::dlerror();  // clear
+    if (void* h = ::dlopen(file.c_str(), RTLD_LAZY | RTLD_LOCAL)) {
+        ::dlclose(h);
+        return ec.message();
+    }
+    const char* said = ::dlerror();  // once: a second call returns null
+    std::string why = said ? said : "";
+    if (why.empty()) return ec.message();
+    // "<file>: invalid ELF header": the file is named already.
+    const auto prefix = file.string() + ": ";
+    if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
+    return why;
+}
+}  // namespace
+
 LoadOutcome load_plugin(const fs::path& file) {
     LoadOutcome out;
     boost::dll::shared_library lib;
     boost::dll::fs::error_code ec;
     lib.load(file, boost::dll::load_mode::rtld_lazy | boost::dll::load_mode::rtld_local, ec);
     if (ec) {
-        out.error = fmt::format("{}: cannot load plugin: {}", file.string(), ec.message());
+        out.error = fmt::format("{}: cannot load plugin: {}", file.string(), loader_reason(file, ec));
         return out;
     }
     if (!lib.has("freezer_backend_abi")) {
