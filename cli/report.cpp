@@ -156,7 +156,7 @@ void TerminalReporter::print_result(const SidecarResult& r) {
                            r.smoke.ran && !r.smoke.passed ? "the binary's output" : r.log.string());
                 for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style_.dim("|"), l);
             }
-            fmt::print("  full log: {}\n", r.log.string());
+            if (!r.log.empty()) fmt::print("  full log: {}\n", r.log.string());
             break;
     }
 }

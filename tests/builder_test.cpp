@@ -335,6 +335,60 @@ TEST_CASE("an editable install's sources are inputs: an edit there rebuilds", "[
                                                 fs::weakly_canonical(f.dir / "libs/mylib/mylib/extra.py").string()});
 }
 
+TEST_CASE("names with a newline or bytes that are not UTF-8 are stored, explained and restored", "[builder][names]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api")));
+    f.source("api", "A");
+    write(f.dir / "api/bad\xff.py", "X = 1\n");
+    write(f.dir / "api/new\nline.py", "Y = 1\n");
+    auto first = f.build_one();
+    CHECK(first.status == Status::built);
+    CHECK(f.reporter->warnings.empty());  // stored in the artifact cache: no warning
+    CHECK(fs::is_directory(f.dir / ".freezer/cache/artifacts"));
+    CHECK(f.build_one().status == Status::skipped);
+
+    write(f.dir / "api/new\nline.py", "Y = 2\n");
+    auto edited = f.build_one();
+    CHECK(edited.status == Status::built);
+    CHECK(edited.changes == std::vector<std::string>{"modified new\\nline.py"});
+    fs::remove(f.dir / "api/bad\xff.py");
+    auto removed = f.build_one();
+    CHECK(removed.changes == std::vector<std::string>{"removed bad\\xff.py"});
+
+    // Back to the first inputs: the entry stored under those names is found and used.
+    write(f.dir / "api/bad\xff.py", "X = 1\n");
+    write(f.dir / "api/new\nline.py", "Y = 1\n");
+    auto back = f.build_one();
+    CHECK(back.status == Status::restored);
+    CHECK(f.runs("api") == 3);
+    CHECK(f.reporter->warnings.empty());
+}
+
+TEST_CASE("an input that cannot be read while hashed fails its sidecar with exit 1; the others build",
+          "[builder][exit]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api") + sidecar_yaml("web")));
+    f.source("api", "A");
+    f.source("web", "W");
+    // Reading /proc/self/mem at offset 0 fails with EIO: an input that is there when the
+    // folder is walked and cannot be read when it is hashed, as one deleted in between.
+    fs::create_symlink("/proc/self/mem", f.dir / "api/mem.py");
+    auto results = f.build();
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].status == Status::failed);
+    CHECK_THAT(results[0].error, Catch::Contains("cannot read input") && Catch::Contains("mem.py"));
+    CHECK(results[1].status == Status::built);
+
+    ProcessSpec spec;
+    spec.argv = {FREEZER_BIN, "-C", f.dir.path().string(), "build", "api"};
+    spec.capture = true;
+    spec.env = environment_with({{"FREEZER_BACKEND_PATH", kTestPlugins.string()}});
+    const auto cli = run_process(spec);
+    INFO(cli.out << cli.err);
+    CHECK(cli.exit_code == 1);
+    CHECK_THAT(cli.out + cli.err, Catch::Contains("cannot read input"));
+}
+
 TEST_CASE("the fake's options are validated", "[builder]") {
     Fixture f;
     f.source("api", "A");

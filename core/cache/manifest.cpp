@@ -9,6 +9,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/formats.hpp"
+#include "util/names.hpp"
 #include "util/sha256.hpp"
 
 namespace freezer {
@@ -56,16 +57,22 @@ bool is_hex(const std::string& s, std::size_t n) {
 }  // namespace
 
 void to_json(json& j, const CachedFile& f) {
+    // Names escaped (util/names.hpp): JSON holds UTF-8 only, a file name any bytes.
     if (!f.link.empty())
-        j = {{"path", f.path}, {"link", f.link}};
+        j = {{"path", escape_name(f.path)}, {"link", escape_name(f.link)}};
     else
-        j = {{"path", f.path}, {"sha256", f.sha256}, {"xxh3", f.xxh3}, {"size", f.size}, {"executable", f.executable}};
+        j = {{"path", escape_name(f.path)}, {"sha256", f.sha256}, {"xxh3", f.xxh3}, {"size", f.size}, {"executable", f.executable}};
 }
 
 void from_json(const json& j, CachedFile& f) {
-    j.at("path").get_to(f.path);
+    auto name = [](const json& v) {
+        auto s = unescape_name(v.get<std::string>());
+        if (!s) throw json::type_error::create(302, "not an escaped name", &v);
+        return std::move(*s);
+    };
+    f.path = name(j.at("path"));
     if (j.contains("link")) {
-        j.at("link").get_to(f.link);
+        f.link = name(j.at("link"));
         return;
     }
     j.at("sha256").get_to(f.sha256);

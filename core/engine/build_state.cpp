@@ -10,6 +10,7 @@
 #include "util/atomic_file.hpp"
 
 #include "util/formats.hpp"
+#include "util/names.hpp"
 
 namespace freezer {
 
@@ -23,6 +24,15 @@ std::string iso8601_utc_now() {
 }
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+// A name stored escaped (util/names.hpp); one that is not is a damaged record.
+std::string unescaped(const json& v) {
+    auto name = unescape_name(v.get<std::string>());
+    if (!name) throw json::type_error::create(302, "not an escaped name", &v);
+    return std::move(*name);
+}
+}  // namespace
 
 fs::path StateStore::file(const std::string& sidecar, const std::string& backend,
                           const char* ext) const {
@@ -51,12 +61,12 @@ std::optional<BuildState> StateStore::load(const std::string& sidecar,
         s.duration_ms = j.value("duration_ms", 0LL);
         s.smoke = j.value("smoke", "");
         const auto& o = j.at("output");
-        s.output.dir = o.at("dir").get<std::string>();
+        s.output.dir = unescaped(o.at("dir"));
         s.output.executable = o.at("executable").get<std::string>();
         s.output.size = o.at("size").get<std::uint64_t>();
         s.output.standalone = o.value("standalone", true);
         for (const auto& f : o.at("files"))
-            s.output.files.push_back({f.at(0).get<std::string>(),
+            s.output.files.push_back({unescaped(f.at(0)),
                                       {f.at(1).get<std::uint64_t>(), f.at(2).get<std::int64_t>(),
                                        0, f.at(3).get<std::uint64_t>()}});
         return s;
@@ -69,12 +79,12 @@ void StateStore::save(const std::string& sidecar, const std::string& backend,
                       const BuildState& s, const std::vector<HashedInput>& inputs) const {
     std::string lines;
     lines.reserve(inputs.size() * 64);
-    for (const auto& i : inputs) lines += i.hash.hex() + " " + i.path + "\n";
+    for (const auto& i : inputs) lines += i.hash.hex() + " " + escape_name(i.path) + "\n";  // one line per name, any bytes
     // The inputs list first: the record that makes a skip possible is written last.
     write_file_atomically(file(sidecar, backend, ".inputs"), lines);
     json files = json::array();
     for (const auto& f : s.output.files)
-        files.push_back({f.path, f.stat.size, f.stat.mtime_ns, f.stat.inode});
+        files.push_back({escape_name(f.path), f.stat.size, f.stat.mtime_ns, f.stat.inode});
     const json j = {
         {"format", formats::kState},
         {"key", s.key.hex()},
@@ -88,7 +98,7 @@ void StateStore::save(const std::string& sidecar, const std::string& backend,
         {"duration_ms", s.duration_ms},
         {"smoke", s.smoke},
         {"output",
-         {{"dir", s.output.dir.string()},
+         {{"dir", escape_name(s.output.dir.string())},
           {"executable", s.output.executable},
           {"size", s.output.size},
           {"files", files},
@@ -106,8 +116,9 @@ std::vector<HashedInput> StateStore::load_inputs(const std::string& sidecar,
     std::string line;
     while (std::getline(in, line)) {
         if (line.size() < 34 || line[32] != ' ') continue;
-        if (auto h = Hash128::from_hex(std::string_view(line).substr(0, 32)))
-            out.push_back({line.substr(33), *h});
+        auto h = Hash128::from_hex(std::string_view(line).substr(0, 32));
+        auto path = unescape_name(std::string_view(line).substr(33));
+        if (h && path) out.push_back({std::move(*path), *h});
     }
     return out;
 }

@@ -129,7 +129,16 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
     for (const auto* sc : selected) {
         const auto t = Clock::now();
         ctx.reporter.phase(sc->name, backend_of(sc), Phase::hashing, "");
-        evals.push_back(evaluator_->evaluate(*sc, backend_of(sc), options.force));
+        try {
+            evals.push_back(evaluator_->evaluate(*sc, backend_of(sc), options.force));
+        } catch (const Error& e) {
+            if (e.kind() != Error::Kind::failed) throw;
+            Evaluation failed;  // this sidecar fails; the others go on
+            failed.sidecar = sc;
+            failed.backend = ctx.host.find(backend_of(sc));
+            failed.failure = e.what();
+            evals.push_back(std::move(failed));
+        }
         hashing.push_back(since(t));
     }
     if (ctx.project.tauri_dir) ctx.toolchain.target_triple();  // before any thread needs it
@@ -142,6 +151,16 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
     std::atomic<bool> cancel{false};
     for (std::size_t i = 0; i < evals.size(); ++i) {
         auto& ev = evals[i];
+        if (!ev.failure.empty()) {
+            results[i] = result_for(ctx, ev);
+            results[i].status = Status::failed;
+            results[i].error = ev.failure;
+            results[i].log.clear();  // nothing ran: no log to read
+            results[i].duration = hashing[i];
+            ctx.reporter.finished(results[i]);
+            if (options.fail_fast) cancel = true;
+            continue;
+        }
         if (ev.up_to_date) {
             results[i] = finish_skip(ctx, ev);
             results[i].duration = hashing[i];

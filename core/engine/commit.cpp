@@ -9,6 +9,7 @@
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/names.hpp"
 
 namespace freezer {
 namespace fs = std::filesystem;
@@ -69,7 +70,7 @@ void commit_build(BuildContext& ctx, const Evaluation& ev, const Artifact& artif
     m.standalone = artifact.standalone;
     m.smoke = state.smoke;
     m.build_ms = artifact.build_ms;
-    for (const auto& i : ev.inputs) m.inputs.push_back({i.path, i.hash.hex()});
+    for (const auto& i : ev.inputs) m.inputs.push_back({escape_name(i.path), i.hash.hex()});
     m.config = ev.config;
     m.toolchain = ev.toolchain;
     m.contents = artifact.contents;

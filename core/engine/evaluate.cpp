@@ -9,6 +9,7 @@
 #include "inputs/hash.hpp"
 #include "inputs/environment.hpp"
 #include "inputs/input_set.hpp"
+#include "util/names.hpp"
 
 namespace freezer {
 namespace fs = std::filesystem;
@@ -115,8 +116,8 @@ std::vector<HashedInput> Evaluator::hash_inputs(const config::Sidecar& sc, const
         key.assign(rel_root).append(f.path);
         const auto h = stat_cache().hash(key, root_str, f.path, f.stat);
         if (!h)
-            throw SetupError(fmt::format("{}: cannot read input {}: {}", sc.name, (root / f.path).string(),
-                                         std::strerror(errno)));
+            throw Error(Error::Kind::failed, fmt::format("cannot read input {}: {}", escape_name((root / f.path).string()),
+                                                         std::strerror(errno)));
         inputs.push_back({f.path, *h});
     }
     return inputs;

@@ -35,6 +35,9 @@ struct Evaluation {
     std::optional<CacheFront::Hit> hit;
     std::string reason;
     std::vector<std::string> changes;
+    // Set when the build failed before it began (an input that vanished or could not be
+    // read while it was hashed): the sidecar fails, exit 1, like a failed step.
+    std::string failure;
 
     const std::string& backend_name() const { return backend->name(); }
     std::string output_name() const { return Layout::output_name(*sidecar, backend->name()); }
@@ -45,7 +48,8 @@ public:
     explicit Evaluator(BuildContext& context);  // starts loading the stat cache
     ~Evaluator();
 
-    // Throws SetupError for what stops the run (a missing tool, input or backend).
+    // Throws SetupError for what stops the run (a missing tool, input or backend), and an
+    // Error of kind `failed` when an input cannot be read while it is hashed.
     Evaluation evaluate(const config::Sidecar& sidecar, const std::string& backend, bool force);
     // Writes the stat cache back; entries not looked up are dropped with `drop_unused`.
     void save(bool drop_unused);

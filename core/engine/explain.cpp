@@ -7,6 +7,7 @@
 
 #include "engine/evaluate.hpp"
 #include "inputs/environment.hpp"
+#include "util/names.hpp"
 
 namespace freezer {
 using nlohmann::json;
@@ -66,12 +67,12 @@ std::vector<std::string> input_changes(const Evaluation& ev, const StateStore& s
     for (const auto& i : ev.inputs) {
         auto it = before.find(i.path);
         if (it == before.end())
-            out.push_back("added " + i.path);
+            out.push_back("added " + escape_name(i.path));
         else if (it->second != i.hash)
-            out.push_back("modified " + i.path);
+            out.push_back("modified " + escape_name(i.path));
         if (it != before.end()) before.erase(it);
     }
-    for (const auto& [p, h] : before) out.push_back("removed " + p);
+    for (const auto& [p, h] : before) out.push_back("removed " + escape_name(p));
     if (out.empty()) out.push_back("inputs changed (no previous list)");
     return out;
 }
