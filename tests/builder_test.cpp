@@ -389,6 +389,34 @@ TEST_CASE("an input that cannot be read while hashed fails its sidecar with exit
     CHECK_THAT(cli.out + cli.err, Catch::Contains("cannot read input"));
 }
 
+TEST_CASE("a link to a parent folder is not followed: freezer's own folders never become inputs", "[builder][links]") {
+    Fixture f;
+    f.source("api", "A");
+    write(f.dir / "api/data/skip.py", "S = 1\n");
+    write(f.dir / "api/keep/k.py", "K = 1\n");
+    fs::create_symlink("..", f.dir / "api/up");             // contains the root
+    fs::create_symlink("../.freezer", f.dir / "api/fz");    // freezer's own state and cache
+    fs::create_symlink("../dist", f.dir / "api/out");       // freezer's own output
+    fs::create_symlink("data", f.dir / "api/d");            // an excluded folder, through a link
+    fs::create_symlink("keep", f.dir / "api/k2");           // an ordinary link: followed
+    f.config(project_yaml(sidecar_yaml("api") + "    inputs: {exclude: [\"data/**\"]}\n"));
+    auto first = f.build_one();
+    REQUIRE(first.status == Status::built);
+    std::vector<std::string> links;  // (the others: default include globs that match nothing)
+    for (const auto& w : f.reporter->warnings)
+        if (w.find("link") != std::string::npos) links.push_back(w);
+    REQUIRE(links.size() == 1);
+    CHECK_THAT(links[0], Catch::StartsWith("api: api/up links to a folder that contains the sidecar's root"));
+    const auto script = read(first.artifact);
+    CHECK_THAT(script, Catch::Contains("K = 1"));      // keep/k.py, and k2/k.py
+    CHECK_THAT(script, !Catch::Contains("S = 1"));     // data/ stays excluded through d
+    CHECK_THAT(script, !Catch::Contains("version: 1")); // nothing of the project above
+    // Nothing of what the build wrote is an input: the next builds skip.
+    CHECK(f.build_one().status == Status::skipped);
+    CHECK(f.build_one().status == Status::skipped);
+    CHECK(f.runs("api") == 1);
+}
+
 TEST_CASE("the fake's options are validated", "[builder]") {
     Fixture f;
     f.source("api", "A");

@@ -98,7 +98,11 @@ std::vector<HashedInput> Evaluator::hash_inputs(const config::Sidecar& sc, const
         explicit_paths.push_back(e.path);
 
     const fs::path root = ctx_.project.dir / sc.root;
-    const auto scan = scan_inputs(root, GlobSet(sc.inputs.include), GlobSet(sc.inputs.exclude), explicit_paths);
+    const auto scan = scan_inputs(root, GlobSet(sc.inputs.include), GlobSet(sc.inputs.exclude), explicit_paths,
+                                  {ctx_.layout.freezer_dir(), ctx_.layout.output_dir()});
+    const auto shown_root = fs::path(sc.root).lexically_normal().generic_string();
+    for (const auto& w : scan.warnings)
+        ctx_.reporter.warning(fmt::format("{}: {}{}", sc.name, shown_root == "." ? "" : shown_root + "/", w));
     if (sc.inputs.where.line > 0)
         for (const auto& p : scan.unmatched_includes)
             ctx_.reporter.warning(fmt::format("{}:{}:{}: sidecars.{}.inputs.include: '{}' matches no file under {}",

@@ -4,11 +4,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <fmt/format.h>
+
+#include "util/names.hpp"
 
 namespace freezer {
 
@@ -18,9 +25,38 @@ namespace {
 // file), and on a VM each call is slow enough that two cores halve the time, as git's
 // preloaded index does. Folders are the unit of work; each thread keeps its own
 // results, merged and sorted at the end.
+// Folders a link must not lead into: those that contain the root, and freezer's own.
+struct Fences {
+    std::string root;  // canonical, with a trailing '/'
+    std::set<std::pair<dev_t, ino_t>> containing;  // the root and every folder above it
+    std::set<std::pair<dev_t, ino_t>> own;
+    std::set<ino_t> own_inodes;  // for a cheap first look at readdir's d_ino
+};
+
+Fences make_fences(const std::filesystem::path& root, const std::vector<std::filesystem::path>& own_dirs) {
+    Fences f;
+    std::error_code ec;
+    auto dir = std::filesystem::canonical(root, ec);
+    if (ec) return f;
+    f.root = dir.string();
+    if (f.root.back() != '/') f.root += '/';
+    for (struct stat st;; dir = dir.parent_path()) {
+        if (::stat(dir.c_str(), &st) == 0) f.containing.insert({st.st_dev, st.st_ino});
+        if (dir == dir.parent_path()) break;
+    }
+    for (const auto& d : own_dirs) {
+        struct stat st;
+        if (::stat(d.c_str(), &st) != 0) continue;
+        f.own.insert({st.st_dev, st.st_ino});
+        f.own_inodes.insert(st.st_ino);
+    }
+    return f;
+}
+
 class Walker {
 public:
-    Walker(const GlobSet& include, const GlobSet& exclude) : include_(include), exclude_(exclude) {}
+    Walker(const GlobSet& include, const GlobSet& exclude, const Fences& fences)
+        : include_(include), exclude_(exclude), fences_(fences) {}
 
     // Walks the folder open at `fd` (taking ownership) and everything below it.
     void run(int fd, std::size_t threads) {
@@ -34,12 +70,14 @@ public:
         for (auto& t : pool) t.join();
     }
 
-    void collect(std::vector<InputFile>& out, std::vector<bool>& hit) {
+    void collect(std::vector<InputFile>& out, std::vector<bool>& hit, std::vector<std::string>& warnings) {
         hit.assign(include_.globs().size(), false);
         for (auto& r : results_) {
             out.insert(out.end(), std::make_move_iterator(r.files.begin()), std::make_move_iterator(r.files.end()));
             for (std::size_t i = 0; i < hit.size(); ++i) hit[i] = hit[i] || r.hit[i];
+            warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
         }
+        std::sort(warnings.begin(), warnings.end());
     }
 
 private:
@@ -51,6 +89,7 @@ private:
         std::vector<InputFile> files;
         std::vector<bool> hit;
         std::vector<std::string_view> segments;  // reused for every file
+        std::vector<std::string> warnings;
     };
 
     void work(Result& res) {
@@ -96,6 +135,7 @@ private:
                 if (::fstatat(::dirfd(dir), name, &st, 0) != 0) continue;
                 have_stat = true;
                 if (S_ISDIR(st.st_mode)) {
+                    if (e->d_type == DT_LNK && !may_follow(::dirfd(dir), name, child, st, res)) continue;
                     if (e->d_type == DT_LNK && !first_visit(st)) continue;
                     type = DT_DIR;
                 } else if (S_ISREG(st.st_mode)) {
@@ -106,6 +146,7 @@ private:
             }
             if (type == DT_DIR) {
                 if (exclude_.covers_dir(child)) continue;
+                if (fences_.own_inodes.count(e->d_ino) && is_own(::dirfd(dir), name, have_stat ? &st : nullptr)) continue;
                 const int fd = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd >= 0) subdirs.push_back({fd, child});
             } else if (type == DT_REG) {
@@ -127,6 +168,35 @@ private:
         }
     }
 
+    // A link to folder `st`, seen as `rel`: false when it must not be entered.
+    bool may_follow(int dirfd, const char* name, const std::string& rel, const struct stat& st, Result& res) {
+        const std::pair key{st.st_dev, st.st_ino};
+        if (fences_.containing.count(key)) {
+            res.warnings.push_back(fmt::format("{} links to a folder that contains the sidecar's root; not followed "
+                                               "(it would make freezer's own output an input)", escape_name(rel)));
+            return false;
+        }
+        if (fences_.own.count(key)) return false;
+        // Under the root: the excludes hold for where it really is.
+        char target[PATH_MAX];
+        const std::string link = fmt::format("/proc/self/fd/{}/{}", dirfd, name);
+        if (!fences_.root.empty() && ::realpath(link.c_str(), target)) {
+            const std::string real = std::string(target) + "/";
+            if (real.rfind(fences_.root, 0) == 0 && real.size() > fences_.root.size() &&
+                exclude_.covers_dir(real.substr(fences_.root.size(), real.size() - fences_.root.size() - 1)))
+                return false;
+        }
+        return true;
+    }
+
+    // One of freezer's own folders? (readdir's d_ino matched; the device decides.)
+    bool is_own(int dirfd, const char* name, const struct stat* known) const {
+        struct stat st;
+        if (!known && ::fstatat(dirfd, name, &st, 0) != 0) return false;
+        const auto& s = known ? *known : st;
+        return fences_.own.count({s.st_dev, s.st_ino}) > 0;
+    }
+
     bool first_visit(const struct stat& st) {
         std::lock_guard lock(mutex_);
         return linked_dirs_.insert({st.st_dev, st.st_ino}).second;
@@ -134,6 +204,7 @@ private:
 
     const GlobSet& include_;
     const GlobSet& exclude_;
+    const Fences& fences_;
     std::set<std::pair<dev_t, ino_t>> linked_dirs_;  // folders entered through a link
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -147,12 +218,13 @@ std::size_t walker_threads() {
     return n;
 }
 
-void add_explicit(const std::filesystem::path& root, const std::string& rel,
-                  std::vector<InputFile>& out, std::vector<std::string>& missing) {
+void add_explicit(const std::filesystem::path& root, const std::string& rel, const Fences& fences,
+                  InputScan& scan) {
+    auto& out = scan.files;
     struct stat st;
     const auto abs = root / rel;
     if (::stat(abs.c_str(), &st) != 0) {
-        missing.push_back(rel);
+        scan.missing.push_back(rel);
         return;
     }
     if (S_ISREG(st.st_mode)) {
@@ -166,10 +238,10 @@ void add_explicit(const std::filesystem::path& root, const std::string& rel,
     static const GlobSet caches({"**/__pycache__/**", "**/*.pyc"});
     std::vector<InputFile> below;
     std::vector<bool> hit;
-    Walker w(everything, caches);
+    Walker w(everything, caches, fences);
     const int fd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) w.run(fd, 1);
-    w.collect(below, hit);
+    w.collect(below, hit, scan.warnings);
     const auto prefix = std::filesystem::path(rel).lexically_normal().generic_string();
     for (auto& f : below) out.push_back({prefix + "/" + f.path, f.stat});
 }
@@ -177,16 +249,18 @@ void add_explicit(const std::filesystem::path& root, const std::string& rel,
 }  // namespace
 
 InputScan scan_inputs(const std::filesystem::path& root, const GlobSet& include,
-                      const GlobSet& exclude, const std::vector<std::string>& explicit_paths) {
+                      const GlobSet& exclude, const std::vector<std::string>& explicit_paths,
+                      const std::vector<std::filesystem::path>& own_dirs) {
     InputScan scan;
     std::vector<bool> include_hit;
-    Walker w(include, exclude);
+    const auto fences = make_fences(root, own_dirs);
+    Walker w(include, exclude, fences);
     const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) w.run(fd, walker_threads());
-    w.collect(scan.files, include_hit);
+    w.collect(scan.files, include_hit, scan.warnings);
     for (std::size_t i = 0; i < include_hit.size(); ++i)
         if (!include_hit[i]) scan.unmatched_includes.push_back(include.globs()[i].pattern());
-    for (const auto& p : explicit_paths) add_explicit(root, p, scan.files, scan.missing);
+    for (const auto& p : explicit_paths) add_explicit(root, p, fences, scan);
     std::sort(scan.files.begin(), scan.files.end(),
               [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
     scan.files.erase(std::unique(scan.files.begin(), scan.files.end(),
