@@ -361,15 +361,33 @@ TEST_CASE("a remote cache on nginx shares builds between checkouts, verified", "
     // ... and keeps it locally: the next restore needs no server.
     CHECK(run_freezer(second.dir.path(), {"--json", "cache", "stats"}).report["entries"] == 1);
 
-    SECTION("a tampered blob on the server is rejected") {
+    SECTION("a tampered blob on the server is rejected, then repaired by the local build's upload") {
         flip_byte(largest_file(server.root() / "cas"), 1000);
         RemoteProject third(server);
         auto r = run_freezer(third.dir.path(), {"build", "cli", "--json"}, kToken);
         CHECK(r.code == 0);
         CHECK(status_of(r, "cli") == "built");
         CHECK(packager_ran(third));
-        CHECK_THAT(r.err, Catch::Contains("failed verification") && Catch::Contains("building locally"));
+        CHECK_THAT(r.err, Catch::Contains("failed verification") && Catch::Contains("hash mismatch") &&
+                              Catch::Contains("building locally") && Catch::Contains("replaces the damaged entry"));
         CHECK_THAT(installed_version(third), Catch::Contains("1.2.0"));
+
+        // The next clean checkout is served the repaired entry.
+        RemoteProject fourth(server);
+        auto again = run_freezer(fourth.dir.path(), {"build", "cli", "--json"}, kToken);
+        CHECK(status_of(again, "cli") == "restored");
+        CHECK_FALSE(packager_ran(fourth));
+        CHECK(again.err.find("remote cache") == std::string::npos);
+
+        // A blob longer than its manifest says is a size mismatch, in those words.
+        fs::path newest;
+        for (const auto& f : files_under(server.root() / "cas"))
+            if (newest.empty() || fs::last_write_time(f) > fs::last_write_time(newest)) newest = f;
+        std::ofstream(newest, std::ios::app | std::ios::binary) << std::string(4096, 'x');
+        RemoteProject fifth(server);
+        auto longer = run_freezer(fifth.dir.path(), {"build", "cli", "--json"}, kToken);
+        CHECK(status_of(longer, "cli") == "built");
+        CHECK_THAT(longer.err, Catch::Contains("size mismatch") && !Catch::Contains("Failed writing"));
     }
     SECTION("read_only never uploads") {
         RemoteProject pr(server, /*read_only=*/true);

@@ -28,6 +28,24 @@ void CacheFront::remote_failed(const std::string& what, const char* consequence)
                           remote_->settings().url, what, consequence));
 }
 
+void CacheFront::remote_damaged(const DamagedEntry& e, const std::string& sidecar) {
+    if (!e.blob.empty()) {
+        std::lock_guard lock(mutex_);
+        rejected_blobs_.insert(e.blob);
+    }
+    const bool repair = !remote_->settings().read_only;
+    warn_(fmt::format("{}: remote cache {}: {}; building locally{}", sidecar, remote_->settings().url, e.what(),
+                      repair ? ", and the build replaces the damaged entry" : " (read_only: the entry stays damaged)"));
+}
+
+bool CacheFront::must_upload(const std::string& sha256) {
+    {
+        std::lock_guard lock(mutex_);
+        if (rejected_blobs_.count(sha256)) return true;
+    }
+    return !remote_->has_blob(sha256);
+}
+
 std::optional<CacheFront::Hit> CacheFront::find(const std::string& key, const std::string& sidecar) {
     try {
         if (auto m = local_.lookup(key)) return Hit{std::move(*m), Source::local};
@@ -37,6 +55,8 @@ std::optional<CacheFront::Hit> CacheFront::find(const std::string& key, const st
     if (!remote_usable()) return std::nullopt;
     try {
         if (auto m = remote_->get_manifest(key)) return Hit{std::move(*m), Source::remote};
+    } catch (const DamagedEntry& e) {
+        remote_damaged(e, sidecar);
     } catch (const RemoteError& e) {
         remote_failed(e.what(), "building locally");
     }
@@ -56,6 +76,9 @@ std::uint64_t CacheFront::restore(const Hit& hit, const fs::path& dest) {
                     fetched_blobs.insert(f.sha256);
                     fetched += f.size;
                 }
+        } catch (const DamagedEntry& e) {
+            remote_damaged(e, m.sidecar);
+            throw;
         } catch (const RemoteError& e) {
             remote_failed(e.what(), "building locally");
             throw;
@@ -88,7 +111,7 @@ void CacheFront::store(Manifest m, const fs::path& output_dir) {
     if (!remote_ || remote_->settings().read_only || !remote_usable()) return;
     try {
         for (const auto& f : m.files)
-            if (f.link.empty() && !remote_->has_blob(f.sha256)) remote_->put_blob(f.sha256, local_.blob_path(f.sha256));
+            if (f.link.empty() && must_upload(f.sha256)) remote_->put_blob(f.sha256, local_.blob_path(f.sha256));
         remote_->put_manifest(m);  // last: a manifest on the server means its blobs are there
     } catch (const RemoteError& e) {
         remote_failed(e.what(), "the build is in the local cache only");

@@ -3,8 +3,11 @@
 // local cache first); store a fresh build locally, then remotely.
 //
 // Any remote failure is one warning for the whole run, then the remote is left alone
-// (the latch): a remote that is down costs one timeout, not one per sidecar. A local
-// entry that fails its checks is removed and counts as a miss.
+// (the latch): a remote that is down costs one timeout, not one per sidecar. A remote
+// entry that is damaged (remote_cache.hpp, DamagedEntry) is a warning for its sidecar
+// only; the remote stays in use, and when it is writable the local build's upload
+// replaces the entry, blobs included. A local entry that fails its checks is removed
+// and counts as a miss.
 #pragma once
 
 #include <atomic>
@@ -12,6 +15,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 
@@ -51,12 +56,16 @@ public:
 private:
     bool remote_usable();  // not configured, or down: false
     void remote_failed(const std::string& what, const char* consequence);
+    void remote_damaged(const DamagedEntry& e, const std::string& sidecar);
+    bool must_upload(const std::string& sha256);  // a blob rejected this run, or one the server lacks
 
     ArtifactCache local_;
     std::unique_ptr<RemoteCache> remote_;
     Warn warn_;
     std::atomic<bool> remote_down_{false};
     std::atomic<bool> token_warned_{false};
+    std::mutex mutex_;
+    std::set<std::string> rejected_blobs_;  // damaged on the server: uploaded again
 };
 
 }  // namespace freezer

@@ -68,7 +68,7 @@ std::optional<Manifest> RemoteCache::get_manifest(const std::string& key) {
     } catch (const Error& e) {
         why = e.what();
     }
-    throw RemoteError(fmt::format("the manifest for {} on the server is not valid ({}); ignored", key, why));
+    throw DamagedEntry(fmt::format("the manifest for {} on the server is not valid ({})", key, why));
 }
 
 namespace {
@@ -128,12 +128,15 @@ void RemoteCache::fetch_blob(const CachedFile& file, const ArtifactCache& local)
     auto temp = local.temp_file();
     HashingPipe sha;
     std::uint64_t got = 0;
-    bool write_failed = false;
+    bool write_failed = false, too_long = false;
     HttpRequest rq;
     rq.url = settings_.url + "/cas/" + file.sha256;
     rq.on_data = [&](const char* data, std::size_t size) {
         // Never more than the manifest says: a server that sends more is not trusted.
-        if (got + size > file.size) return false;
+        if (got + size > file.size) {
+            too_long = true;
+            return false;
+        }
         if (!write_all(temp.fd, {data, size})) {
             write_failed = true;
             return false;
@@ -145,6 +148,14 @@ void RemoteCache::fetch_blob(const CachedFile& file, const ArtifactCache& local)
     HttpResponse rs;
     try {
         rs = send(rq, "cas/" + file.sha256);
+    } catch (const RemoteError&) {
+        local.discard(temp);
+        // The transfer was stopped here: say why, not libcurl's "Failed writing received data".
+        if (too_long)
+            throw DamagedEntry(fmt::format("cas/{} ({}) is larger on the server than the {} bytes its manifest gives "
+                                           "(size mismatch)", file.sha256, file.path, file.size), file.sha256);
+        if (write_failed) throw RemoteError(fmt::format("cannot write {}: {}", temp.path.string(), std::strerror(errno)));
+        throw;
     } catch (...) {
         local.discard(temp);
         throw;
@@ -154,15 +165,17 @@ void RemoteCache::fetch_blob(const CachedFile& file, const ArtifactCache& local)
     if (rs.status != 200 || write_failed || got != file.size) {
         local.discard(temp);
         if (write_failed) throw RemoteError(fmt::format("cannot write {}: {}", temp.path.string(), std::strerror(errno)));
-        if (rs.status == 404) throw RemoteError(fmt::format("cas/{} ({}) is missing on the server", file.sha256, file.path));
+        if (rs.status == 404)
+            throw DamagedEntry(fmt::format("cas/{} ({}) is missing on the server", file.sha256, file.path), file.sha256);
         if (rs.status != 200) throw RemoteError(fmt::format("GET cas/{}: HTTP {}", file.sha256, rs.status));
-        throw RemoteError(fmt::format("cas/{} ({}): {} bytes, expected {}", file.sha256, file.path, got, file.size));
+        throw DamagedEntry(fmt::format("cas/{} ({}) is {} bytes on the server, {} expected (size mismatch)", file.sha256,
+                                       file.path, got, file.size), file.sha256);
     }
     if (actual != file.sha256) {
         local.discard(temp);
-        throw RemoteError(fmt::format("cas/{} ({}) failed verification: its sha256 is {} (tampered or damaged "
-                                      "on the server; rejected)",
-                                      file.sha256, file.path, actual));
+        throw DamagedEntry(fmt::format("cas/{} ({}) failed verification: its sha256 is {} (hash mismatch: "
+                                       "tampered or damaged on the server; rejected)",
+                                       file.sha256, file.path, actual), file.sha256);
     }
     local.adopt_blob(temp, file.sha256);
 }

@@ -9,6 +9,9 @@
 // from the environment variable cache.remote.token_env names. Connection errors, 5xx
 // and 429 are retried (cache.remote.retries, backing off); anything else that goes
 // wrong is a RemoteError, which the builder turns into one warning and a local build.
+// An entry that is damaged on the server (a manifest that does not verify, a blob
+// missing, short, too long or with another sha256) is a DamagedEntry: the server works,
+// so it stays in use, and the good local build's upload replaces the entry.
 #pragma once
 
 #include <atomic>
@@ -26,6 +29,10 @@
 
 namespace freezer {
 
+struct DamagedEntry : RemoteError {
+    DamagedEntry(const std::string& message, std::string blob = {}) : RemoteError(message), blob(std::move(blob)) {}
+    std::string blob;  // the sha256 of the blob at fault; empty for the manifest
+};
 
 class RemoteCache {
 public:
@@ -37,9 +44,11 @@ public:
 
     static std::string ac_name(const std::string& key);
 
-    // The manifest of `key`, nullopt when the server has none. Throws RemoteError.
+    // The manifest of `key`, nullopt when the server has none. Throws RemoteError
+    // (DamagedEntry for a manifest that does not verify).
     std::optional<Manifest> get_manifest(const std::string& key);
-    // Downloads one blob into the local cache, verified. Throws RemoteError.
+    // Downloads one blob into the local cache, verified. Throws RemoteError
+    // (DamagedEntry for a blob that is not what the manifest says).
     void fetch_blob(const CachedFile& file, const ArtifactCache& local);
     bool has_blob(const std::string& sha256);
     void put_blob(const std::string& sha256, const std::filesystem::path& file);
