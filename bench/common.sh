@@ -1,7 +1,7 @@
 # Shared by the benchmarks: paths, prerequisites, a project generator.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-FREEZER="$ROOT/build/bin/freezer"
+FREEZER="${FREEZER:-$ROOT/build/bin/freezer}"  # FREEZER=... to try another build
 PYTHON="$ROOT/.venv/bin/python"
 WORK="${BENCH_WORK:-/tmp/freezer-bench}"
 RESULTS="$ROOT/bench/results"

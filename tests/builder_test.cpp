@@ -181,6 +181,7 @@ TEST_CASE("a first build builds, a second one skips", "[builder]") {
     CHECK(f.run("api") == "VERSION = 'A'\n");
     CHECK(f.runs("api") == 1);
     CHECK(f.reporter->warnings.empty());
+    CHECK(fs::is_empty(f.dir / ".freezer/tmp"));  // nothing left of the build's scratch folder
 
     r = f.build_one();
     CHECK(r.status == Status::skipped);

@@ -216,6 +216,7 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
                  {plan.artifact_dir, exe, plan.standalone, iso8601_utc_now(), since(start).count(), contents},
                  StoreInCache::yes, r);
     log.line(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
+    fs::remove_all(out_dir, ec);  // what the install left of it: the packager's other output
     r.status = Status::built;
 }
 
