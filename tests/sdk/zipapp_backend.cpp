@@ -1,0 +1,53 @@
+// A small backend on the standard library's zipapp: the sidecar's staged files, with
+// its entry as __main__.py, in one .pyz that runs on the target's python3.
+#include <freezer/backend.hpp>
+#include <freezer/backend_util.hpp>
+
+using namespace freezer::sdk;
+
+class ZipappBackend final : public Backend {
+public:
+    std::string name() const override { return "zipapp"; }
+    std::string version() const override { return "1.0"; }
+    std::string describe() const override { return "a .pyz of the sidecar's sources (Python's zipapp)"; }
+    std::string install_hint() const override { return "zipapp comes with Python 3.5 and later"; }
+
+    std::vector<Diagnostic> validate(const Option& options) const override {
+        std::vector<Diagnostic> out;
+        if (!util::options_map(options, name(), out)) return out;
+        for (const auto& [key, value] : options.entries) util::known_key(key, value, {}, name(), out);
+        return out;
+    }
+
+    Probe probe(const std::string& python) const override {
+        return {{python, "-c", "import sys, zipapp, os\nprint(sys.version.split()[0])\nprint(os.path.dirname(zipapp.__file__))\n"}};
+    }
+    ToolFacts parse_probe(const ProbeOutput& output) const override {
+        return util::parse_version_probe(output, "zipapp", "-m zipapp");
+    }
+
+    Plan plan(const PlanRequest& rq) const override {
+        if (rq.entry.empty()) throw std::runtime_error("zipapp needs 'entry:', not 'module:'");
+        const std::string tree = rq.work_dir + "/tree";
+        Plan plan;
+        Step copy;
+        copy.description = "copy the sources, the entry as __main__.py";
+        copy.argv = {rq.python, "-c",
+                     "import shutil, sys\n"
+                     "shutil.rmtree(sys.argv[2], ignore_errors=True)\n"
+                     "shutil.copytree(sys.argv[1], sys.argv[2])\n"
+                     "shutil.copy(sys.argv[1] + '/' + sys.argv[3], sys.argv[2] + '/__main__.py')\n",
+                     rq.stage_dir, tree, rq.entry};
+        plan.steps.push_back(copy);
+        Step pack;
+        pack.description = "zipapp";
+        pack.argv = {rq.python, "-m", "zipapp", tree, "-o", rq.out_dir + "/" + rq.sidecar, "-p", "/usr/bin/env python3"};
+        plan.steps.push_back(pack);
+        plan.artifact_dir = rq.out_dir;
+        plan.executable = rq.sidecar;
+        plan.standalone = false;  // it needs python3 on the target
+        return plan;
+    }
+};
+
+FREEZER_BACKEND_PLUGIN(ZipappBackend)

@@ -1,0 +1,49 @@
+#!/bin/sh
+# The SDK as an outsider gets it: freezer installed into a prefix, the prefix moved,
+# then tests/sdk (a zipapp backend) configured with find_package(freezer) against the
+# moved prefix, built, loaded by the moved freezer, and used to build a sidecar twice.
+# Usage: sdk_install_test.sh FREEZER_BUILD_DIR SOURCE_DIR
+set -eu
+build=$1 src=$2
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+step() { echo "--- $*"; }
+
+step "install into $t/prefix, then move it to $t/moved"
+cmake --install "$build" --prefix "$t/prefix" >/dev/null
+mv "$t/prefix" "$t/moved"
+
+step "configure and build the plugin against the moved prefix"
+cmake -S "$src/tests/sdk" -B "$t/plugin" -DCMAKE_PREFIX_PATH="$t/moved" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$t/plugin" >/dev/null
+so="$t/plugin/freezer-backend-zipapp.so"
+[ -f "$so" ] || { echo "FAIL: $so was not built"; exit 1; }
+dir=$(cat "$t/plugin/plugin_dir.txt")
+[ "$dir" = "$t/moved/lib/freezer/backends" ] || { echo "FAIL: FREEZER_PLUGIN_DIR is $dir, not under the moved prefix"; exit 1; }
+
+step "the moved freezer loads its own backends and the new one"
+export FREEZER_BACKEND_PATH="$t/plugin" NO_COLOR=1
+"$t/moved/bin/freezer" backends > "$t/backends.txt"
+for b in zipapp pyinstaller nuitka; do
+  grep -q "^ *$b " "$t/backends.txt" || { echo "FAIL: '$b' missing from freezer backends:"; cat "$t/backends.txt"; exit 1; }
+done
+
+step "a sidecar built with it: built, smoke-tested, then skipped"
+mkdir -p "$t/app/src"
+printf 'import sys\nprint("hello from", sys.argv[0])\n' > "$t/app/src/main.py"
+cat > "$t/app/freezer.yaml" <<YAML
+version: 1
+python: /usr/bin/python3
+sidecars:
+  hello:
+    root: src
+    entry: main.py
+    backend: zipapp
+    smoke: {run: [], expect_stdout: "^hello from"}
+YAML
+"$t/moved/bin/freezer" -C "$t/app" build --json > "$t/first.json"
+grep -q '"status": *"built"' "$t/first.json" || { echo "FAIL: first build:"; cat "$t/first.json"; exit 1; }
+"$t/moved/bin/freezer" -C "$t/app" build --json > "$t/second.json"
+grep -q '"status": *"skipped"' "$t/second.json" || { echo "FAIL: second build:"; cat "$t/second.json"; exit 1; }
+"$t/app/dist/hello/hello" | grep -q "hello from" || { echo "FAIL: the installed .pyz does not run"; exit 1; }
+echo "ok: an out-of-tree plugin built against a moved install works"
