@@ -82,14 +82,14 @@ build_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "a complete build takes ${build_ms} ms; kills land at random within 0-$((build_ms * 6 / 5)) ms"
 
 declare -A outcome
-failures=0 corruptions=0 version=0 top=0
-printf '%-4s %-7s %-8s %-34s %-9s %-8s %s\n' run signal "at(ms)" corruption next checks version
+failures=0 corruptions=0 version=0 top=0 hits=0
+printf '%-4s %-7s %-8s %-7s %-34s %-9s %-8s %s\n' run signal "at(ms)" landed corruption next checks version
 for i in $(seq 1 "$N"); do
   # New sources, or back to earlier ones (a cache hit), or the same (a skip).
-  case $((RANDOM % 3)) in
-    0) top=$((top + 1)); version=$top ;;
-    1) version=$((RANDOM % (top + 1))) ;;
-    2) ;;
+  case $((RANDOM % 10)) in
+    [0-4]) top=$((top + 1)); version=$top ;;
+    [5-7]) version=$((RANDOM % (top + 1))) ;;
+    *) ;;
   esac
   set_version "$version"
   sig=KILL; [ $((RANDOM % 3)) = 0 ] && sig=INT
@@ -98,7 +98,9 @@ for i in $(seq 1 "$N"); do
   pid=$!
   sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
   kill -s "$sig" "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  rc=0; wait "$pid" 2>/dev/null || rc=$?
+  # Did the signal land while freezer worked (137: SIGKILL, 130: Ctrl-C), or after it was done?
+  landed=after; [ "$rc" -ge 128 ] && landed=during; [ "$landed" = during ] && hits=$((hits + 1))
   sleep 1
   left=$(strays)
   [ -z "$left" ] || kill -9 $left 2>/dev/null || true
@@ -112,14 +114,15 @@ for i in $(seq 1 "$N"); do
   [ -z "$(ls -A "$dir/.freezer/tmp" 2>/dev/null)" ] || checks+=" temp"
   [ "$next" != none ] || checks+=" build"
   if [ -z "$checks" ]; then checks=ok; else failures=$((failures + 1)); checks="FAIL:$checks"; fi
-  key="$sig $next"; outcome[$key]=$(( ${outcome[$key]:-0} + 1 ))
-  printf '%-4s %-7s %-8s %-34s %-9s %-8s %s\n' "$i" "$sig" "$at" "$damage" "$next" "$checks" "$version"
+  key="$sig $landed, then $next"; outcome[$key]=$(( ${outcome[$key]:-0} + 1 ))
+  printf '%-4s %-7s %-8s %-7s %-34s %-9s %-8s %s\n' "$i" "$sig" "$at" "$landed" "$damage" "$next" "$checks" "$version"
   if [ "$checks" != ok ]; then sed 's/^/     | /' "$dir/err.txt"; fi
 done
 
 echo
-echo "outcomes (signal, then what the complete build after it did):"
-for k in "${!outcome[@]}"; do printf '  %-20s %d\n' "$k" "${outcome[$k]}"; done | sort
+echo "outcomes (signal, when it landed, then what the complete build after it did):"
+for k in "${!outcome[@]}"; do printf '  %-32s %d\n' "$k" "${outcome[$k]}"; done | sort
+echo "signals that landed while freezer worked: $hits of $N"
 echo "corruptions injected: $corruptions"
 echo "failed checks: $failures of $N runs"
 [ "$failures" = 0 ]

@@ -54,6 +54,7 @@ Run add_smoke(CLI::App&, const Globals&);
 Run add_matrix(CLI::App&, const Globals&);
 Run add_compare(CLI::App&, const Globals&);
 Run add_explain(CLI::App&, const Globals&);
+Run add_plan(CLI::App&, const Globals&);
 Run add_trace(CLI::App&, const Globals&);
 Run add_audit(CLI::App&, const Globals&);
 Run add_cache(CLI::App&, const Globals&);

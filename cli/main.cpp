@@ -21,7 +21,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"build", add_build},   {"smoke", add_smoke}, {"matrix", add_matrix},   {"compare", add_compare},
-    {"explain", add_explain}, {"trace", add_trace}, {"cache", add_cache}, {"init", add_init},     {"check", add_check},
+    {"explain", add_explain}, {"plan", add_plan}, {"trace", add_trace}, {"cache", add_cache}, {"init", add_init},     {"check", add_check},
     {"audit", add_audit},
     {"backends", add_backends}, {"clean", add_clean},
 };
@@ -36,6 +36,7 @@ constexpr const char* kAbout =
     "  freezer compare api --backends pyinstaller,nuitka,pex-scie --html report.html\n"
     "  freezer init --from-tauri src-tauri/tauri.conf.json\n"
     "  freezer explain api        would the next build skip, restore or build api, and why\n"
+    "  freezer plan api           the exact commands a build of api would run, not run\n"
     "  freezer trace api --write  run api unfrozen; add the imports and files it needs\n"
     "  freezer audit api          what api's bundle holds, by package, and what changed\n"
     "  freezer cache stats        what the artifact cache holds\n"

@@ -401,6 +401,35 @@ TEST_CASE("a binary missing a module or a data file says what to add to freezer.
     CHECK_THAT(freezer::test::read(p / ".freezer/logs/cli.log"), Catch::Contains("--collect-submodules greeter"));
 }
 
+TEST_CASE("freezer plan prints the steps a build would run and runs nothing (golden)", "[integration][plan]") {
+    Project p;
+    // Paths that differ per run become names; FREEZER_UPDATE_GOLDEN=1 rewrites the files.
+    auto normalized = [&](std::string text) {
+        text = std::regex_replace(text, std::regex(p.dir.path().string()), "$$PROJECT");
+        text = std::regex_replace(text, std::regex(FREEZER_TEST_PYTHON), "$$PYTHON");
+        return std::regex_replace(text, std::regex(R"((@[a-z-]+)\.[0-9]+)"), "$1.$$PID");
+    };
+    for (const std::string backend : {"pyinstaller", "nuitka"}) {
+        auto r = run_freezer(p.dir.path(), {"plan", "cli", "--backend", backend, "-j", "2"});
+        INFO(r.out << r.err);
+        REQUIRE(r.code == 0);
+        const auto golden = fs::path(FREEZER_SOURCE_DIR) / "tests/golden" / ("plan_cli_" + backend + ".txt");
+        if (std::getenv("FREEZER_UPDATE_GOLDEN")) freezer::test::write(golden, normalized(r.out));
+        CHECK(normalized(r.out) == freezer::test::read(golden));
+
+        auto j = run_freezer(p.dir.path(), {"plan", "cli", "--backend", backend, "-j", "2", "--json"});
+        REQUIRE(j.code == 0);
+        CHECK(j.report["action"] == "build");
+        CHECK(j.report["steps"].size() >= 1);
+        CHECK(j.report["standalone"] == true);
+    }
+    // A dry run: no packager ran, nothing was installed or recorded.
+    CHECK_FALSE(fs::exists(p / "dist"));
+    CHECK_FALSE(fs::exists(p / ".freezer/state/cli.json"));
+    CHECK_FALSE(fs::exists(p / ".freezer/cache/backends/pyinstaller/cli/launch_cli.py"));
+    CHECK(run_freezer(p.dir.path(), {"explain", "cli"}).out.find("no previous build") != std::string::npos);
+}
+
 TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar", "[integration]") {
     TempDir dir;
     freezer::test::write(dir / "src-tauri/tauri.conf.json", R"({"bundle": {"externalBin": ["binaries/api", "binaries/cli"]}})");

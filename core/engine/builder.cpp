@@ -187,14 +187,11 @@ std::vector<SidecarResult> Builder::build(const BuildOptions& options) {
     return results;
 }
 
-Explanation Builder::explain(const std::string& name, const std::string& backend_override) {
-    const auto* sc = select({name}).front();
-    const auto backend = backend_override.empty() ? sc->backend : backend_override;
-    const auto ev = evaluator_->evaluate(*sc, backend, /*force=*/false);
-    ctx_->toolchain.save();
+namespace {
+Explanation explanation_of(const Evaluation& ev) {
     Explanation x;
-    x.sidecar = sc->name;
-    x.backend = backend;
+    x.sidecar = ev.sidecar->name;
+    x.backend = ev.backend_name();
     x.action = ev.up_to_date ? Explanation::Action::skip : ev.hit ? Explanation::Action::restore : Explanation::Action::build;
     x.resmoke = ev.resmoke;
     if (ev.hit) {
@@ -211,6 +208,31 @@ Explanation Builder::explain(const std::string& name, const std::string& backend
     x.reason = ev.reason;
     x.changes = ev.changes;
     return x;
+}
+}  // namespace
+
+Explanation Builder::explain(const std::string& name, const std::string& backend_override) {
+    const auto* sc = select({name}).front();
+    const auto backend = backend_override.empty() ? sc->backend : backend_override;
+    const auto ev = evaluator_->evaluate(*sc, backend, /*force=*/false);
+    ctx_->toolchain.save();
+    return explanation_of(ev);
+}
+
+DryRun Builder::dry_run(const std::string& name, const BuildOptions& options) {
+    const auto* sc = select({name}).front();
+    const auto backend = options.backend_override.empty() ? sc->backend : options.backend_override;
+    const auto ev = evaluator_->evaluate(*sc, backend, options.force);
+    ctx_->toolchain.save();
+    DryRun d;
+    d.decision = explanation_of(ev);
+    d.cpu_budget = budget(options);
+    // As the scheduler would grant it: what the backend wants, within the budget.
+    d.cpu_tokens = std::clamp(unwrap(*ev.backend, "cpu_tokens_wanted",
+                                     ev.backend->abi().cpu_tokens_wanted(backend_options(*sc, backend), d.cpu_budget)),
+                              1, d.cpu_budget);
+    d.plan = unwrap(*ev.backend, "plan", ev.backend->abi().plan(make_request(*ctx_, ev, options.force, d.cpu_tokens)));
+    return d;
 }
 
 }  // namespace freezer

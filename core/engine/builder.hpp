@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <freezer/backend.hpp>
 #include <freezer/config.hpp>
 
 #include "engine/result.hpp"
@@ -44,6 +45,13 @@ struct Explanation {
     std::vector<std::string> changes;
 };
 
+// What `freezer plan` shows: the steps a build would run, computed and not run.
+struct DryRun {
+    Explanation decision;  // what the build would do first (skip, restore or build)
+    int cpu_tokens = 1, cpu_budget = 1;
+    sdk::Plan plan;  // the steps if it builds (with --force: a clean build's)
+};
+
 // The error for a sidecar name freezer.yaml does not have: the names it has, and the
 // nearest one.
 SetupError no_such_sidecar(const config::Project& project, const std::string& name);
@@ -59,6 +67,8 @@ public:
     std::vector<SidecarResult> smoke(const std::vector<std::string>& sidecars, const std::string& backend_override = "");
     // The decision for one sidecar, without building (`freezer explain`).
     Explanation explain(const std::string& sidecar, const std::string& backend_override = "");
+    // The plan one sidecar's build would run, without running anything (`freezer plan`).
+    DryRun dry_run(const std::string& sidecar, const BuildOptions& options);
     // Runs the sidecar unfrozen under an audit hook and says what its bundles miss
     // (`freezer trace`; engine/trace.hpp). Throws Error when it cannot run it.
     TraceReport trace(const std::string& sidecar, const TraceOptions& options);

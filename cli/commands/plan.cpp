@@ -1,0 +1,125 @@
+// freezer plan: the exact steps a sidecar's build would run (argv, environment, folder,
+// files written), computed by its backend and not run: a dry run, as `ninja -n` is.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/builder.hpp"
+#include "command.hpp"
+
+namespace freezer::cli {
+using nlohmann::json;
+
+namespace {
+
+// One argument as a POSIX shell reads it back: bare when safe, else in single quotes.
+std::string shell_quote(const std::string& arg) {
+    if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                              "_-./=:,+@%") == std::string::npos)
+        return arg;
+    std::string out = "'";
+    for (const char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+const char* action_word(Explanation::Action a) {
+    switch (a) {
+        case Explanation::Action::skip: return "skip";
+        case Explanation::Action::restore: return "restore";
+        case Explanation::Action::build: return "build";
+    }
+    return "?";
+}
+
+json plan_json(const DryRun& d) {
+    json steps = json::array();
+    for (const auto& st : d.plan.steps) {
+        json env = json::object();
+        for (const auto& [k, v] : st.env) env[k] = v;
+        if (st.kind == sdk::Step::Kind::run)
+            steps.push_back({{"kind", "run"}, {"description", st.description}, {"argv", st.argv}, {"env", env},
+                             {"cwd", st.cwd.empty() ? json(nullptr) : json(st.cwd)}});
+        else
+            steps.push_back({{"kind", "write_file"}, {"description", st.description}, {"path", st.path},
+                             {"content", st.content}});
+    }
+    const auto& x = d.decision;
+    return {{"format", kReportFormat},
+            {"command", "plan"},
+            {"sidecar", x.sidecar},
+            {"backend", x.backend},
+            {"action", action_word(x.action)},
+            {"reason", x.reason},
+            {"key", x.key},
+            {"cpu_tokens", d.cpu_tokens},
+            {"cpu_budget", d.cpu_budget},
+            {"steps", steps},
+            {"artifact_dir", d.plan.artifact_dir},
+            {"executable", d.plan.executable.empty() ? json(nullptr) : json(d.plan.executable)},
+            {"standalone", d.plan.standalone},
+            {"report", d.plan.report.empty() ? json(nullptr) : json(d.plan.report)}};
+}
+
+void print_plan(const DryRun& d, const Style& style) {
+    const auto& x = d.decision;
+    if (x.action == Explanation::Action::skip)
+        fmt::print("freezer: {} with {}: up to date, a build would skip it\n", style.bold(x.sidecar), x.backend);
+    else
+        fmt::print("freezer: {} with {}: a build would {} ({})\n", style.bold(x.sidecar), x.backend,
+                   x.action == Explanation::Action::restore ? "restore it from the cache" : "run these steps", x.reason);
+    fmt::print("{} step{} of a build, with {} of {} CPU tokens; nothing was run:\n", d.plan.steps.size(),
+               d.plan.steps.size() == 1 ? "" : "s", d.cpu_tokens, d.cpu_budget);
+    int n = 0;
+    for (const auto& st : d.plan.steps) {
+        ++n;
+        if (st.kind == sdk::Step::Kind::write_file) {
+            fmt::print("\n{}. {}\n   write {} ({} bytes)\n", n, style.bold(st.description), st.path, st.content.size());
+            continue;
+        }
+        fmt::print("\n{}. {}\n", n, style.bold(st.description));
+        if (!st.cwd.empty()) fmt::print("   cwd: {}\n", st.cwd);
+        for (const auto& [k, v] : st.env) fmt::print("   env: {}={}\n", k, shell_quote(v));
+        std::string line;
+        for (const auto& a : st.argv) line += (line.empty() ? "" : " ") + shell_quote(a);
+        fmt::print("   $ {}\n", line);
+    }
+    fmt::print("\nartifact: {}{}{}\n", d.plan.artifact_dir,
+               d.plan.executable.empty() ? "" : ", executable " + d.plan.executable,
+               d.plan.standalone ? "" : " (needs Python on the target)");
+    if (!d.plan.report.empty()) fmt::print("bundle listing from: {}\n", d.plan.report);
+}
+
+int run_plan(const Globals& g, const std::string& sidecar, const BuildOptions& options) {
+    const auto style = make_style(g.color, stdout);
+    Session session;
+    print_plugin_warnings(session, g);
+    auto project = load_project(session, g, true, options.backend_override);
+    if (!project) return kUsage;
+    TerminalReporter reporter(style, false, true, false);
+    const auto d = Builder(*project, session.host(), reporter).dry_run(sidecar, options);
+    if (g.json)
+        fmt::print("{}\n", plan_json(d).dump(2));
+    else
+        print_plan(d, style);
+    return kOk;
+}
+
+}  // namespace
+
+Run add_plan(CLI::App& app, const Globals& g) {
+    auto sidecar = std::make_shared<std::string>();
+    auto options = std::make_shared<BuildOptions>();
+    auto* cmd = app.add_subcommand(
+        "plan", "Print the exact steps a sidecar's build would run (commands, environment, working folder,\n"
+                "files written), as its backend plans them, without running anything. With --json, for scripts:\n"
+                "  freezer plan api\n"
+                "  freezer plan api --backend nuitka --force --json");
+    cmd->add_option("sidecar", *sidecar, "The sidecar")->type_name("SIDECAR")->required();
+    cmd->add_option("--backend", options->backend_override, "As built with this packager")->type_name("NAME");
+    cmd->add_flag("--force", options->force, "The plan of a clean build (the packager's caches dropped)");
+    cmd->add_option("-j,--jobs", options->jobs, "The CPU budget to plan for (default: freezer.yaml's jobs, or all CPUs)")
+        ->type_name("N");
+    cmd->fallthrough();
+    return [&g, sidecar, options] { return run_plan(g, *sidecar, *options); };
+}
+
+}  // namespace freezer::cli
