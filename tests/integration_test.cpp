@@ -430,6 +430,32 @@ TEST_CASE("freezer plan prints the steps a build would run and runs nothing (gol
     CHECK(run_freezer(p.dir.path(), {"explain", "cli"}).out.find("no previous build") != std::string::npos);
 }
 
+TEST_CASE("freezer check plans every sidecar: what its backend refuses is an error with a location",
+          "[integration][plan]") {
+    Project p;
+    p.edit_yaml("output:\n  tauri: [^\n]*\n", "");  // a Tauri project takes onefile sidecars only
+    p.edit_yaml("sidecars:\n", R"(sidecars:
+  cli-pex:
+    root: cli
+    module: greeter
+    backend: pex-scie
+    mode: onedir
+  cli-cosmofy:
+    root: cli
+    module: greeter
+    backend: cosmofy
+)");
+    auto r = run_freezer(p.dir.path(), {"check"});
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    const auto yaml = (p / "freezer.yaml").string();
+    CHECK(std::regex_search(r.err, std::regex(yaml + R"(:[0-9]+:[0-9]+: cli-pex: pex-scie cannot build it: pex builds one file)")));
+    CHECK_THAT(r.err, Catch::Contains("cli-cosmofy: cosmofy cannot build it: cosmofy builds a project: the sidecar's "
+                                      "root needs a pyproject.toml"));
+    CHECK_THAT(r.out, Catch::Contains("sidecar cli: pyinstaller"));  // the others are still checked
+    CHECK_FALSE(fs::exists(p / "dist"));
+}
+
 TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar", "[integration]") {
     TempDir dir;
     freezer::test::write(dir / "src-tauri/tauri.conf.json", R"({"bundle": {"externalBin": ["binaries/api", "binaries/cli"]}})");

@@ -1,8 +1,11 @@
-// freezer check: freezer.yaml valid, and every backend's tool found.
+// freezer check: freezer.yaml valid, every backend's tool found, and every sidecar's
+// build planned (so a setting the backend refuses, such as a mode it cannot build, is
+// reported here and not by the build), without running anything.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "engine/builder.hpp"
 
 namespace freezer::cli {
 using nlohmann::json;
@@ -16,6 +19,8 @@ int run_check(const Globals& g) {
     if (!project) return kUsage;
     const auto result = session.check(*project);
     int problems = 0;
+    TerminalReporter quiet(make_style("never", stderr), false, true, false);
+    Builder builder(*project, session.host(), quiet);
     json out = {{"format", kReportFormat}, {"command", "check"}, {"project", project->file.string()},
                 {"python", {{"path", result.python}, {"version", result.python_version}}},
                 {"sidecars", json::array()}};
@@ -29,8 +34,19 @@ int run_check(const Globals& g) {
             j["install_hint"] = sc.tool.install_hint;
             fmt::print(stderr, "freezer: error: sidecar '{}': {}\n  how to fix: {}\n", sc.sidecar, sc.tool.problem,
                        sc.tool.install_hint);
-        } else if (!g.json) {
-            fmt::print("sidecar {}: {} {} ({} mode, {})\n", sc.sidecar, sc.backend, sc.tool.version, sc.mode, sc.entry);
+        } else {
+            try {
+                const auto d = builder.dry_run(sc.sidecar, {});
+                j["steps"] = d.plan.steps.size();
+                if (!g.json)
+                    fmt::print("sidecar {}: {} {} ({} mode, {}), {} step{} planned\n", sc.sidecar, sc.backend,
+                               sc.tool.version, sc.mode, sc.entry, d.plan.steps.size(),
+                               d.plan.steps.size() == 1 ? "" : "s");
+            } catch (const Error& e) {
+                ++problems;
+                j["problem"] = e.what();
+                fmt::print(stderr, "freezer: error: {}\n", e.what());
+            }
         }
         out["sidecars"].push_back(j);
     }
@@ -38,7 +54,8 @@ int run_check(const Globals& g) {
     if (g.json)
         fmt::print("{}\n", out.dump(2));
     else if (!problems)
-        fmt::print("freezer: {} is valid: {} sidecar{}, every backend's tool found\n", project->file.string(),
+        fmt::print("freezer: {} is valid: {} sidecar{}, every backend's tool found, every build planned\n",
+                   project->file.string(),
                    project->sidecars.size(), project->sidecars.size() == 1 ? "" : "s");
     return problems ? kUsage : kOk;
 }
@@ -46,7 +63,8 @@ int run_check(const Globals& g) {
 }  // namespace
 
 Run add_check(CLI::App& app, const Globals& g) {
-    auto* cmd = app.add_subcommand("check", "Validate freezer.yaml and find every backend's tool, without building");
+    auto* cmd = app.add_subcommand("check", "Validate freezer.yaml, find every backend's tool, and plan every sidecar's build\n"
+                                            "(a mode or layout its backend refuses is an error here), without building");
     cmd->fallthrough();
     return [&g] { return run_check(g); };
 }

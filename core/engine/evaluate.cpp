@@ -172,7 +172,8 @@ Evaluation Evaluator::evaluate(const config::Sidecar& sc, const std::string& bac
     const auto rq = make_request(ctx_, ev, /*clean=*/false);
     auto planned = backend.abi().plan(rq);
     if (auto* f = std::get_if<sdk::Failure>(&planned))  // the backend refuses this sidecar's settings
-        throw SetupError(fmt::format("{}: {} cannot build it: {}", sc.name, backend_name, f->message));
+        throw SetupError(fmt::format("{}: {}: {} cannot build it: {}", config::where_text(sc.backend_where), sc.name,
+                                     backend_name, f->message));
     ev.toolchain["plan"] = plan_digest(std::get<sdk::Plan>(planned), fs::absolute(ctx_.project.dir).string(), rq.out_dir);
     ev.key = make_key(ev.inputs, ev.config, ev.toolchain);
     ev.previous = ctx_.states.load(sc.name, backend_name);
