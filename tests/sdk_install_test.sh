@@ -46,4 +46,26 @@ grep -q '"status": *"built"' "$t/first.json" || { echo "FAIL: first build:"; cat
 "$t/moved/bin/freezer" -C "$t/app" build --json > "$t/second.json"
 grep -q '"status": *"skipped"' "$t/second.json" || { echo "FAIL: second build:"; cat "$t/second.json"; exit 1; }
 "$t/app/dist/hello/hello" | grep -q "hello from" || { echo "FAIL: the installed .pyz does not run"; exit 1; }
+step "a .pyz that lacks a dependency fails its smoke test: python3 there is not the build venv's"
+/usr/bin/python3 -m venv --without-pip "$t/venv"
+site=$("$t/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+printf 'NAME = "only in the venv"\n' > "$site/onlyinvenv.py"
+mkdir -p "$t/dep/src"
+printf 'import onlyinvenv\nprint("hello", onlyinvenv.NAME)\n' > "$t/dep/src/main.py"
+cat > "$t/dep/freezer.yaml" <<YAML
+version: 1
+python: $t/venv/bin/python
+sidecars:
+  needs:
+    root: src
+    entry: main.py
+    backend: zipapp
+    smoke: {run: [], expect_stdout: "^hello"}
+YAML
+rc=0
+"$t/moved/bin/freezer" -C "$t/dep" build --json > "$t/dep.json" 2> "$t/dep.err" || rc=$?
+[ "$rc" = 1 ] || { echo "FAIL: a .pyz without its dependency passed (exit $rc):"; cat "$t/dep.json" "$t/dep.err"; exit 1; }
+grep -q "No module named 'onlyinvenv'" "$t/dep.json" "$t/dep.err" "$t/dep/.freezer/logs/needs.log" ||
+  { echo "FAIL: the failure does not name the missing module:"; cat "$t/dep.json"; exit 1; }
+[ ! -e "$t/dep/dist/needs" ] || { echo "FAIL: the failed build was installed"; exit 1; }
 echo "ok: an out-of-tree plugin built against a moved install works"

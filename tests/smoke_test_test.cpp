@@ -168,9 +168,16 @@ TEST_CASE("the smoke environment proves self-containment", "[smoke]") {
         CHECK_FALSE(o.passed);
         CHECK_THAT(o.message, Catch::Contains("exited with 127"));
     }
-    SECTION("a backend that is not standalone keeps its interpreter's folder") {
-        const auto exe = script(dir, "needy", "helper-from-venv\n");
-        CHECK(run_smoke_test(run({}, 0, "helped"), exe, SmokeEnvironment{how.python, false}).passed);
+    SECTION("a backend that is not standalone gets the venv's base interpreter as python3, never the venv") {
+        // As a venv is made: bin/python links to the installation's interpreter.
+        script(dir, "base/python3.11", "echo base\n");
+        fs::remove(dir / "venv/bin/python");
+        fs::create_symlink(dir / "base/python3.11", dir / "venv/bin/python");
+        const auto exe = script(dir, "zipapp", "echo \"$(python3) $(python3.11) $(python) $(helper-from-venv || echo no-venv)\"\n");
+        const auto o = run_smoke_test(run({}, 0, "^base base base no-venv$"), exe, SmokeEnvironment{how.python, false});
+        for (const auto& line : o.output_tail) UNSCOPED_INFO(line);
+        INFO(o.message);
+        CHECK(o.passed);
     }
     ::setenv("PATH", old_path.c_str(), 1);
     for (const char* v : {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "_PYI_APPLICATION_HOME_DIR",

@@ -187,6 +187,27 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
 
 }  // namespace
 
+namespace {
+// What a target machine's `python3` is for an artifact that needs one (a .pex, a
+// zipapp): the build interpreter's own installation, without the venv freezer's tools
+// and the app's dependencies live in. Its folder on PATH would let a bundle that lacks a
+// dependency pass, run by `#!/usr/bin/env python3` in that venv. A folder of links named
+// as shebangs ask (python, python3, python3.11) to the real executable behind the venv.
+fs::path bare_python_dir(const std::string& python, const fs::path& scratch) {
+    std::error_code ec;
+    const fs::path dir = scratch / "python-bin";
+    fs::create_directories(dir, ec);
+    const auto real = fs::canonical(python, ec);
+    if (ec) return fs::path(python).parent_path();
+    for (const auto& name : {std::string("python"), std::string("python3"), real.filename().string(),
+                             fs::path(python).filename().string()}) {
+        fs::remove(dir / name, ec);
+        fs::create_symlink(real, dir / name, ec);
+    }
+    return dir;
+}
+}  // namespace
+
 std::vector<std::string> smoke_environment(const SmokeEnvironment& how, const fs::path& scratch) {
     std::error_code ec;
     const fs::path home = how.home.empty() ? scratch / "home" : how.home;
@@ -203,7 +224,7 @@ std::vector<std::string> smoke_environment(const SmokeEnvironment& how, const fs
         const bool keep = !is_venv_bin(dir) && !(how.standalone && fs::path(dir) == python_dir);
         if (keep) path += (path.empty() ? "" : ":") + dir;
     }
-    if (!how.standalone) path = python_dir.string() + (path.empty() ? "" : ":") + path;
+    if (!how.standalone) path = bare_python_dir(how.python, scratch).string() + (path.empty() ? "" : ":") + path;
     return environment_with({{"PATH", path},
                              {"HOME", home.string()},
                              {"TMPDIR", (scratch / "tmp").string()},

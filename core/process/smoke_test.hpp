@@ -36,7 +36,9 @@ struct SmokeOutcome {
 
 struct SmokeEnvironment {
     std::string python;        // the build interpreter; its venv is kept off PATH
-    bool standalone = true;    // false: keep the interpreter's folder on PATH
+    // false: the artifact needs a Python on the target (a .pex, a zipapp); PATH gets the
+    // build interpreter's base installation, never its venv.
+    bool standalone = true;
     // HOME for the binary; empty: a fresh one per run. `freezer compare` keeps one so that
     // a second run finds what the first unpacked (pex, scie).
     std::filesystem::path home;
