@@ -189,7 +189,8 @@ void read_project(Reader& r, const YAML::Node& doc, Project& project) {
     read_top_values(r, doc, project);
     read_cache_and_output(r, doc, project);
     if (const auto m = doc["matrix"]; m && r.map(m, "matrix", keys_of("matrix"))) read_matrix(r, m, project);
-    if (const auto a = doc["audit"]; a && r.map(a, "audit", keys_of("audit")))
+    // dev_only is optional: the node of a missing key throws when it is read.
+    if (const auto a = doc["audit"]; a && r.map(a, "audit", keys_of("audit")) && a["dev_only"])
         if (auto d = r.strings(a["dev_only"], "audit.dev_only")) project.audit_dev_only = *d;
 
     detail::Shared defaults;
