@@ -296,6 +296,51 @@ TEST_CASE("an alias bomb is refused after a bounded number of values", "[config]
     CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:") && Catch::Contains("billion laughs"));
 }
 
+TEST_CASE("a key that is a list or a mapping is an error at its place", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    // Read as the name "" before; the freezer.yaml editor then recursed without end.
+    for (const char* section : {"env:\n      ? &k [*k]\n      : v\n", "backends: {[p]: {}}\n"}) {
+        INFO(section);
+        auto l = load(dir, std::string("version: 1\nsidecars:\n  api:\n    root: src\n    entry: main.py\n    ") +
+                               section);
+        REQUIRE(l.errors.size() == 1);
+        CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:") && Catch::Contains("a key must be a plain name"));
+    }
+}
+
+TEST_CASE("defaults.backends copied into every sidecar counts towards the bound on values", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    // 90 aliases of a 90-item list (8,190 values) and 300 sidecars that inherit them:
+    // 2.5 million values, 1 GB, from 5 KB before.
+    std::string body = "version: 1\ndefaults:\n  backends:\n    pyinstaller:\n      a0: &l [";
+    for (int i = 0; i < 90; ++i) body += fmt::format("{}{}", i ? ", " : "", i);
+    body += "]\n";
+    for (int i = 1; i < 90; ++i) body += fmt::format("      a{}: *l\n", i);
+    body += "sidecars:\n  s0: &s {root: src, entry: main.py}\n";
+    for (int i = 1; i < 300; ++i) body += fmt::format("  s{}: *s\n", i);
+    auto l = load(dir, body);
+    REQUIRE(l.errors.size() == 1);
+    CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:5:7") && Catch::Contains("defaults.backends is copied"));
+}
+
+TEST_CASE("the matrix of 300 sidecars by 300 backends has every cell once", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    std::string body = "version: 1\nsidecars:\n  s0: &s {root: src, entry: main.py}\n";
+    for (int i = 1; i < 300; ++i) body += fmt::format("  s{}: *s\n", i);
+    body += "matrix:\n  backends: [pyinstaller";
+    for (int i = 1; i < 300; ++i) body += fmt::format(", b{}", i);
+    body += "]\n";
+    auto l = load(dir, body);
+    REQUIRE(l.result.project);
+    const auto cells = l.result.project->matrix_cells();
+    CHECK(cells.size() == 300u * 300u);
+    CHECK(cells.back().sidecar == "s299");
+    CHECK(cells.back().backend == "b299");
+}
+
 TEST_CASE("numbers out of range or not plainly written are refused where they are", "[config]") {
     TempDir dir;
     project_files(dir);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -209,8 +210,9 @@ void read_project(Reader& r, const YAML::Node& doc, Project& project) {
 
 std::vector<MatrixCell> Project::matrix_cells() const {
     std::vector<MatrixCell> cells;
+    std::set<std::pair<std::string, std::string>> seen;  // a scan per cell was quadratic
     auto add = [&](MatrixCell c) {
-        if (std::find(cells.begin(), cells.end(), c) == cells.end()) cells.push_back(std::move(c));
+        if (seen.insert({c.sidecar, c.backend}).second) cells.push_back(std::move(c));
     };
     for (const auto& sc : sidecars) {
         if (matrix.backends.empty()) add({sc.name, sc.backend, {}});

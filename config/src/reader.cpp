@@ -35,6 +35,10 @@ bool Reader::map(const YAML::Node& node, const std::string& path, const std::vec
     }
     std::set<std::string> seen;
     for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) {  // `? [a]: v`: nothing freezer reads has such keys
+            error(loc(kv.first), path, "a key must be a plain name, not a list or a mapping");
+            continue;
+        }
         const auto key = kv.first.Scalar();
         const auto key_path = join_path(path, key);
         if (!seen.insert(key).second)
@@ -106,6 +110,27 @@ std::optional<std::vector<std::string>> Reader::strings(const YAML::Node& n, con
 }
 
 sdk::Option Reader::option(const YAML::Node& n, const std::string& path) { return option_at(n, path, 0); }
+
+namespace {
+std::size_t count_values(const sdk::Option& o) {
+    std::size_t n = 1;
+    for (const auto& i : o.items) n += count_values(i);
+    for (const auto& [k, v] : o.entries) n += count_values(v);
+    return n;
+}
+}  // namespace
+
+bool Reader::copied(const sdk::Option& o, const std::string& path) {
+    if (too_big_) return false;
+    values_ += count_values(o);
+    if (values_ <= kMaxValues) return true;
+    error(o.where, path,
+          fmt::format("more than {} values once defaults.backends is copied into every sidecar; set these options "
+                      "in the sidecars that need them",
+                      kMaxValues));
+    too_big_ = true;
+    return false;
+}
 
 sdk::Option Reader::option_at(const YAML::Node& n, const std::string& path, int depth) {
     sdk::Option o;

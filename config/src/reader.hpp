@@ -35,6 +35,10 @@ public:
     // references, so a node can contain itself (`&b {k: *b}`) or expand exponentially
     // (aliases of aliases: "billion laughs"); both are bounded, with an error at the node.
     sdk::Option option(const YAML::Node& n, const std::string& path);
+    // Counts `o`'s values again towards kMaxValues: an option section copied into
+    // every sidecar (defaults.backends) costs its size once per copy. False (with an
+    // error at `o`) past the limit.
+    bool copied(const sdk::Option& o, const std::string& path);
 
     static constexpr int kMaxDepth = 32;
     static constexpr std::size_t kMaxValues = 10000;  // per file, every option section together

@@ -140,7 +140,8 @@ void merge_shared(Reader& r, const Project& project, const Shared& defaults, con
     sc.env = own.env.value_or(defaults.env.value_or(decltype(sc.env){}));
     sc.max_size = own.max_size ? own.max_size : defaults.max_size;
     sc.max_size_where = own.max_size ? own.max_size_where : defaults.max_size_where;
-    sc.backends = defaults.backends;
+    for (const auto& [b, opts] : defaults.backends)
+        if (!own.backends.count(b) && r.copied(opts, path + ".backends." + b)) sc.backends[b] = opts;
     for (auto& [b, opts] : own.backends) sc.backends[b] = opts;
 }
 
