@@ -89,7 +89,7 @@ TEST_CASE("the key changes when any one component changes", "[key]") {
         sdk::Option yes;
         yes.kind = sdk::Option::Kind::scalar;
         yes.scalar = "true";
-        strip.entries.emplace_back("strip", yes);
+        strip.entries.push_back({"strip", yes});
         sc.backends["nuitka"] = strip;
         CHECK(make_key(base_inputs, build_config_json(sc, "pyinstaller"), toolchain()).key == base.key);
         sc.backends["pyinstaller"] = strip;

@@ -445,14 +445,21 @@ TEST_CASE("freezer check plans every sidecar: what its backend refuses is an err
     module: greeter
     backend: cosmofy
 )");
+    const auto yaml = (p / "freezer.yaml").string();
+    // A mode the backend does not declare: refused where the mode is written.
     auto r = run_freezer(p.dir.path(), {"check"});
     INFO(r.out << r.err);
     CHECK(r.code == 2);
-    const auto yaml = (p / "freezer.yaml").string();
-    CHECK(std::regex_search(r.err, std::regex(yaml + R"(:[0-9]+:[0-9]+: cli-pex: pex-scie cannot build it: pex builds one file)")));
-    CHECK_THAT(r.err, Catch::Contains("cli-cosmofy: cosmofy cannot build it: cosmofy builds a project: the sidecar's "
-                                      "root needs a pyproject.toml"));
-    CHECK_THAT(r.out, Catch::Contains("sidecar cli: pyinstaller"));  // the others are still checked
+    CHECK_THAT(r.err, Catch::Contains(yaml + ":23:11: error: sidecars.cli-pex.mode: pex-scie does not build "
+                                             "'onedir' (it builds: onefile)"));
+    // A layout the backend's plan refuses: found by planning, at the backend line.
+    p.edit_yaml("    mode: onedir\n", "");
+    r = run_freezer(p.dir.path(), {"check"});
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(std::regex_search(r.err, std::regex(yaml + R"(:[0-9]+:[0-9]+: cli-cosmofy: cosmofy cannot build it: )"
+                                                     R"(cosmofy builds a project: the sidecar's root needs a pyproject.toml)")));
+    CHECK_THAT(r.out, Catch::Contains("sidecar cli: pyinstaller") && Catch::Contains("sidecar cli-pex: pex-scie"));
     CHECK_FALSE(fs::exists(p / "dist"));
 }
 

@@ -32,7 +32,7 @@ inline sdk::Option list(std::vector<std::string> items) {
     return o;
 }
 
-inline sdk::Option map(std::vector<std::pair<std::string, sdk::Option>> entries) {
+inline sdk::Option map(std::vector<sdk::OptionEntry> entries) {
     sdk::Option o;
     o.kind = sdk::Option::Kind::map;
     o.entries = std::move(entries);

@@ -47,7 +47,7 @@ TEST_CASE("a third-party module missing from a .pex points to its requirements",
     options.kind = sdk::Option::Kind::map;
     sdk::Option reqs;
     reqs.kind = sdk::Option::Kind::list;
-    options.entries.emplace_back("requirements", reqs);
+    options.entries.push_back({"requirements", reqs});
     listed.backends["pex-scie"] = options;
     const auto pex = missing_piece_hints(listed, "pex-scie", out, dir.path());
     REQUIRE(pex.size() == 1);

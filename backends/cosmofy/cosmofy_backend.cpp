@@ -38,6 +38,8 @@ public:
                kPinned + " uv' (freezer's requirements.txt pins both)";
     }
 
+    std::vector<std::string> modes() const override { return {"onefile"}; }  // one APE file
+
     std::vector<Diagnostic> validate(const Option& options) const override {
         std::vector<Diagnostic> out;
         auto error = [&](const Option& at, std::string msg) { out.push_back(error_at(at, std::move(msg))); };
@@ -92,13 +94,7 @@ public:
         std::string script;
         if (!rq.module.empty()) {
             script = rq.work_dir + "/" + rq.sidecar + ".py";
-            Step launcher;
-            launcher.kind = Step::Kind::write_file;
-            launcher.description = "write launcher for module " + rq.module;
-            launcher.path = script;
-            launcher.content = "import runpy\nrunpy.run_module(\"" + rq.module +
-                               "\", run_name=\"__main__\", alter_sys=True)\n";
-            plan.steps.push_back(launcher);
+            plan.steps.push_back(module_launcher(rq.module, script));
         } else {
             script = rq.stage_dir + "/" + rq.entry;
         }

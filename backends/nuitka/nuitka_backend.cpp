@@ -133,13 +133,7 @@ public:
                 main = rq.stage_dir + "/" + rel;
             } else {
                 main = rq.work_dir + "/launch_" + rq.sidecar + ".py";
-                Step write;
-                write.kind = Step::Kind::write_file;
-                write.description = "write launcher for module " + rq.module;
-                write.path = main;
-                write.content = "import runpy\nrunpy.run_module(\"" + rq.module +
-                                "\", run_name=\"__main__\", alter_sys=True)\n";
-                plan.steps.push_back(std::move(write));
+                plan.steps.push_back(module_launcher(rq.module, main));
                 includes.insert(includes.begin(), rq.module);
             }
         } else {

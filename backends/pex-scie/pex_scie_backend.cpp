@@ -67,6 +67,8 @@ public:
                kPinned + "' (freezer's requirements.txt pins it)";
     }
 
+    std::vector<std::string> modes() const override { return {"onefile"}; }  // a .pex or a scie
+
     std::vector<Diagnostic> validate(const Option& options) const override {
         std::vector<Diagnostic> out;
         auto error = [&](const Option& at, std::string msg) { out.push_back(error_at(at, std::move(msg))); };

@@ -140,13 +140,7 @@ public:
             // PyInstaller wants a script: a two-line launcher that runs the module as
             // __main__, and the module as a hidden import so analysis follows it.
             script = rq.work_dir + "/launch_" + rq.sidecar + ".py";
-            Step write;
-            write.kind = Step::Kind::write_file;
-            write.description = "write launcher for module " + rq.module;
-            write.path = script;
-            write.content = "import runpy\nrunpy.run_module(\"" + rq.module +
-                            "\", run_name=\"__main__\", alter_sys=True)\n";
-            plan.steps.push_back(std::move(write));
+            plan.steps.push_back(module_launcher(rq.module, script));
             // For a package, runpy runs M.__main__; a missing one only warns.
             hidden.insert(hidden.begin(), {rq.module, rq.module + ".__main__"});
         } else {

@@ -38,6 +38,8 @@ json plan_json(const DryRun& d) {
         if (st.kind == sdk::Step::Kind::run)
             steps.push_back({{"kind", "run"}, {"description", st.description}, {"argv", st.argv}, {"env", env},
                              {"cwd", st.cwd.empty() ? json(nullptr) : json(st.cwd)}});
+        else if (st.kind == sdk::Step::Kind::remove)
+            steps.push_back({{"kind", "remove"}, {"description", st.description}, {"path", st.path}});
         else
             steps.push_back({{"kind", "write_file"}, {"description", st.description}, {"path", st.path},
                              {"content", st.content}});
@@ -71,6 +73,10 @@ void print_plan(const DryRun& d, const Style& style) {
     int n = 0;
     for (const auto& st : d.plan.steps) {
         ++n;
+        if (st.kind == sdk::Step::Kind::remove) {
+            fmt::print("\n{}. {}\n   remove {}\n", n, style.bold(st.description), st.path);
+            continue;
+        }
         if (st.kind == sdk::Step::Kind::write_file) {
             fmt::print("\n{}. {}\n   write {} ({} bytes)\n", n, style.bold(st.description), st.path, st.content.size());
             continue;

@@ -163,7 +163,7 @@ sdk::Option Reader::option_at(const YAML::Node& n, const std::string& path, int 
         o.kind = sdk::Option::Kind::map;
         for (const auto& kv : n) {
             const auto key = kv.first.Scalar();
-            o.entries.emplace_back(key, option_at(kv.second, join_path(path, key), depth + 1));
+            o.entries.push_back({key, option_at(kv.second, join_path(path, key), depth + 1)});
         }
     }
     return o;

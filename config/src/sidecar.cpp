@@ -126,6 +126,7 @@ void merge_shared(Reader& r, const Project& project, const Shared& defaults, con
     sc.backend_where = own.backend ? own.backend_where : defaults.backend_where;
     if (!own.backend && !defaults.backend) sc.backend_where = sc.where;
     sc.mode = own.mode.value_or(defaults.mode.value_or("onefile"));
+    sc.mode_where = own.mode ? own.mode_where : defaults.mode ? defaults.mode_where : sc.where;
     if (project.tauri_dir && sc.mode == "onedir")
         r.error(own.mode ? own.mode_where : defaults.mode_where, path + ".mode",
                 "output.tauri installs one file per sidecar, so this sidecar must be 'mode: onefile' "

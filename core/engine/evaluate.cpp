@@ -61,7 +61,7 @@ std::string plan_digest(const sdk::Plan& plan, const std::string& project_dir, c
     };
     Hasher h;
     for (const auto& st : plan.steps) {
-        h.field(st.kind == sdk::Step::Kind::run ? "run" : "write");
+        h.field(st.kind == sdk::Step::Kind::run ? "run" : st.kind == sdk::Step::Kind::write_file ? "write" : "remove");
         for (const auto& a : st.argv) h.field(norm(a));
         h.field("env");
         for (const auto& [k, v] : st.env) h.field(k).field(norm(v));

@@ -41,6 +41,16 @@ StepTotals StepRunner::run(const sdk::Plan& plan) {
 }
 
 void StepRunner::run_one(const sdk::Step& step, const sdk::Plan& plan, StepTotals& totals) {
+    if (step.kind == sdk::Step::Kind::remove) {
+        log_.line("freezer: remove " + step.path);
+        std::error_code ec;
+        std::filesystem::remove_all(step.path, ec);
+        if (ec)
+            throw Error(Error::Kind::failed, fmt::format("{}: cannot remove {}: {}",
+                                                         step.description.empty() ? "remove" : step.description,
+                                                         step.path, ec.message()));
+        return;
+    }
     if (step.kind == sdk::Step::Kind::write_file) {
         log_.line("freezer: write " + step.path);
         write_file_atomically(step.path, step.content);

@@ -27,6 +27,15 @@ std::vector<Diagnostic> check_backends(const config::Project& project, const Plu
         if (backend_override.empty() && !host.find(sc.backend))
             out.push_back({Diagnostic::Severity::error, sc.backend_where, path + ".backend",
                            unknown(sc.backend)});
+        // The mode, against what the backend in use says it builds.
+        if (const auto used = host.find(backend_override.empty() ? sc.backend : backend_override)) {
+            const auto modes = used->abi().modes();
+            if (const auto* m = std::get_if<std::vector<std::string>>(&modes);
+                m && std::find(m->begin(), m->end(), sc.mode) == m->end())
+                out.push_back({Diagnostic::Severity::error, sc.mode_where, path + ".mode",
+                               fmt::format("{} does not build '{}' (it builds: {})", used->name(), sc.mode,
+                                           fmt::join(*m, ", "))});
+        }
         for (const auto& [name, options] : sc.backends) {
             const auto b = host.find(name);
             if (!b) {

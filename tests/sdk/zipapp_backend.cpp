@@ -12,11 +12,10 @@ public:
     std::string describe() const override { return "a .pyz of the sidecar's sources (Python's zipapp)"; }
     std::string install_hint() const override { return "zipapp comes with Python 3.5 and later"; }
 
+    std::vector<std::string> modes() const override { return {"onefile"}; }  // one .pyz
+
     std::vector<Diagnostic> validate(const Option& options) const override {
-        std::vector<Diagnostic> out;
-        if (!util::options_map(options, name(), out)) return out;
-        for (const auto& [key, value] : options.entries) util::known_key(key, value, {}, name(), out);
-        return out;
+        return util::validate_keys(options, name(), {});  // no options: any key is an error
     }
 
     Probe probe(const std::string& python) const override {
@@ -30,11 +29,11 @@ public:
         if (rq.entry.empty()) throw std::runtime_error("zipapp needs 'entry:', not 'module:'");
         const std::string tree = rq.work_dir + "/tree";
         Plan plan;
+        plan.steps.push_back(util::remove_step(tree, "remove the previous tree"));
         Step copy;
         copy.description = "copy the sources, the entry as __main__.py";
         copy.argv = {rq.python, "-c",
                      "import shutil, sys\n"
-                     "shutil.rmtree(sys.argv[2], ignore_errors=True)\n"
                      "shutil.copytree(sys.argv[1], sys.argv[2])\n"
                      "shutil.copy(sys.argv[1] + '/' + sys.argv[3], sys.argv[2] + '/__main__.py')\n",
                      rq.stage_dir, tree, rq.entry};

@@ -62,6 +62,7 @@ struct Sidecar {
     Location entry_where;
     std::string backend;
     Location backend_where;
+    Location mode_where;  // of the `mode:` that applies (the sidecar's, or defaults'), else the sidecar
     std::string mode = "onefile";
     Inputs inputs;
     std::vector<std::string> hidden_imports;

@@ -35,7 +35,10 @@
 namespace freezer::sdk {
 
 // 4: PlanRequest::collect_submodules (plugins built for 3 are refused: the layout moved).
-inline constexpr std::uint32_t kAbiVersion = 5;
+// 5: Plan::report.
+// 6: Backend::modes(), Step::Kind::remove, Option::entries of OptionEntry (not std::pair:
+//    clang could not compile the recursive pair with libstdc++).
+inline constexpr std::uint32_t kAbiVersion = 6;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -44,23 +47,35 @@ struct Location {
     int column = 0;
 };
 
+struct OptionEntry;
+
 // A backend's options section (`sidecars.X.backends.<name>`) as plain data: the YAML
 // tree without YAML. Scalars keep their text; the backend decides what they mean.
 struct Option {
     enum class Kind { null, scalar, list, map };
     Kind kind = Kind::null;
     std::string scalar;
-    std::vector<Option> items;                           // Kind::list
-    std::vector<std::pair<std::string, Option>> entries;  // Kind::map, in file order
+    std::vector<Option> items;         // Kind::list
+    std::vector<OptionEntry> entries;  // Kind::map, in file order: `for (auto& [key, value] : entries)`
     Location where;
     std::string path;  // key path, e.g. "sidecars.api.backends.pyinstaller.spec"
 
-    const Option* find(const std::string& key) const {
-        for (const auto& [k, v] : entries)
-            if (k == key) return &v;
-        return nullptr;
-    }
+    const Option* find(const std::string& key) const;
 };
+
+// A key and its value. Not std::pair: a pair of an incomplete Option does not compile
+// with clang and libstdc++ (pair's conditionally explicit default constructor asks
+// about Option while Option is being defined).
+struct OptionEntry {
+    std::string first;
+    Option second;
+};
+
+inline const Option* Option::find(const std::string& key) const {
+    for (const auto& [k, v] : entries)
+        if (k == key) return &v;
+    return nullptr;
+}
 
 // A problem found in a backend's options, reported by the core with file:line:column.
 struct Diagnostic {
@@ -128,13 +143,15 @@ struct PlanRequest {
 };
 
 struct Step {
-    enum class Kind { run, write_file };
+    // run: argv in cwd with env added; write_file: content to path, atomically, parent
+    // folders made; remove: path and everything below it, gone (nothing there is fine).
+    enum class Kind { run, write_file, remove };
     Kind kind = Kind::run;
     std::string description;  // one line for progress and logs
     std::vector<std::string> argv;                         // Kind::run
     std::vector<std::pair<std::string, std::string>> env;  // added to the environment
     std::string cwd;
-    std::string path;     // Kind::write_file: absolute path
+    std::string path;     // Kind::write_file, Kind::remove: absolute path
     std::string content;  // Kind::write_file
 };
 
@@ -192,6 +209,9 @@ public:
         (void)budget;
         return 1;
     }
+    // The values of a sidecar's `mode:` this backend builds; `freezer check` refuses
+    // others at the sidecar's mode line.
+    virtual std::vector<std::string> modes() const { return {"onefile", "onedir"}; }
     virtual std::vector<Diagnostic> validate(const Option& options) const = 0;
     virtual std::vector<ExtraInput> extra_inputs(const Option& options) const {
         (void)options;
@@ -211,6 +231,7 @@ public:
     virtual Result<std::string> describe() const noexcept = 0;
     virtual Result<std::string> install_hint() const noexcept = 0;
     virtual Result<int> cpu_tokens_wanted(const Option& options, int budget) const noexcept = 0;
+    virtual Result<std::vector<std::string>> modes() const noexcept = 0;
     virtual Result<std::vector<Diagnostic>> validate(const Option& options) const noexcept = 0;
     virtual Result<std::vector<ExtraInput>> extra_inputs(const Option& options) const noexcept = 0;
     virtual Result<Probe> probe(const std::string& python) const noexcept = 0;
@@ -249,6 +270,9 @@ public:
     }
     Result<int> cpu_tokens_wanted(const Option& o, int budget) const noexcept override {
         return guarded([&] { return impl_.cpu_tokens_wanted(o, budget); });
+    }
+    Result<std::vector<std::string>> modes() const noexcept override {
+        return guarded([&] { return impl_.modes(); });
     }
     Result<std::vector<Diagnostic>> validate(const Option& o) const noexcept override {
         return guarded([&] { return impl_.validate(o); });

@@ -1,6 +1,7 @@
-// Helpers for backend plugins: reading options and parsing the usual probe. Header-only
-// and part of the SDK, so out-of-tree plugins get them too; nothing here crosses the
-// plugin boundary.
+// Helpers for backend plugins: reading options, the usual probe, the steps every
+// packager needs (a launcher for `module:` sidecars, removing a folder), and quoting
+// for the files a plan writes. Header-only and part of the SDK, so out-of-tree plugins
+// get them too; nothing here crosses the plugin boundary.
 #pragma once
 
 #include <algorithm>
@@ -86,6 +87,88 @@ inline ToolFacts parse_version_probe(const ProbeOutput& output, const std::strin
     facts.found = !facts.version.empty();
     facts.path = path;
     return facts;
+}
+
+// The whole validate() of a backend whose options are a map of `known` keys, with
+// `check(key, value, out)` for each known key's value (may be empty).
+template <class Check>
+std::vector<Diagnostic> validate_keys(const Option& options, const std::string& tool,
+                                      const std::vector<std::string>& known, Check check) {
+    std::vector<Diagnostic> out;
+    if (!options_map(options, tool, out)) return out;
+    for (const auto& [key, value] : options.entries)
+        if (known_key(key, value, known, tool, out)) check(key, value, out);
+    return out;
+}
+inline std::vector<Diagnostic> validate_keys(const Option& options, const std::string& tool,
+                                             const std::vector<std::string>& known) {
+    return validate_keys(options, tool, known, [](const std::string&, const Option&, std::vector<Diagnostic>&) {});
+}
+
+// The probe of a tool installed as the distribution `dist` (its name on PyPI), for
+// parse_version_probe: the version, then the folder it is installed in.
+inline Probe distribution_probe(const std::string& python, const std::string& dist) {
+    return {{python, "-c",
+             "import importlib.metadata as m, sys\n"
+             "d = m.distribution(sys.argv[1])\n"
+             "print(d.version)\n"
+             "print(d.locate_file(''))\n",
+             dist}};
+}
+
+// A Python string literal for `s` (double-quoted, escaped), for generated scripts.
+inline std::string python_string(const std::string& s) {
+    static const char* hex = "0123456789abcdef";
+    std::string out = "\"";
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') out += {'\\', ch};
+        else if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else if (c < 0x20 || c == 0x7f) out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        else out += ch;  // UTF-8 passes through: Python source is UTF-8
+    }
+    return out + "\"";
+}
+
+// A JSON string for `s`; also a TOML basic string (TOML's escapes are JSON's).
+inline std::string json_string(const std::string& s) {
+    static const char* hex = "0123456789abcdef";
+    std::string out = "\"";
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') out += {'\\', ch};
+        else if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else if (c < 0x20 || c == 0x7f) out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+        else out += ch;
+    }
+    return out + "\"";
+}
+inline std::string toml_string(const std::string& s) { return json_string(s); }
+
+// A write_file step for a `module:` sidecar's launcher: a script at `path` that runs
+// the module as __main__ (for a package, its __main__ submodule), for packagers that
+// want a script.
+inline Step module_launcher(const std::string& module, const std::string& path) {
+    Step s;
+    s.kind = Step::Kind::write_file;
+    s.description = "write launcher for module " + module;
+    s.path = path;
+    s.content = "import runpy\nrunpy.run_module(\"" + module + "\", run_name=\"__main__\", alter_sys=True)\n";
+    return s;
+}
+
+// A remove step: `path` and everything below it gone (e.g. a packager's build folder
+// on --force, `PlanRequest::clean`).
+inline Step remove_step(const std::string& path, const std::string& description = "") {
+    Step s;
+    s.kind = Step::Kind::remove;
+    s.description = description.empty() ? "remove " + path : description;
+    s.path = path;
+    return s;
 }
 
 }  // namespace freezer::sdk::util
