@@ -30,7 +30,8 @@ done
 
 step "a sidecar built with it: built, smoke-tested, then skipped"
 mkdir -p "$t/app/src"
-printf 'import sys\nprint("hello from", sys.argv[0])\n' > "$t/app/src/main.py"
+cp -r "$src/python/freezer_runtime" "$t/app/src/"
+printf 'import sys, freezer_runtime\nprint("hello from", freezer_runtime.frozen_backend())\n' > "$t/app/src/main.py"
 cat > "$t/app/freezer.yaml" <<YAML
 version: 1
 python: /usr/bin/python3
@@ -45,7 +46,8 @@ YAML
 grep -q '"status": *"built"' "$t/first.json" || { echo "FAIL: first build:"; cat "$t/first.json"; exit 1; }
 "$t/moved/bin/freezer" -C "$t/app" build --json > "$t/second.json"
 grep -q '"status": *"skipped"' "$t/second.json" || { echo "FAIL: second build:"; cat "$t/second.json"; exit 1; }
-"$t/app/dist/hello/hello" | grep -q "hello from" || { echo "FAIL: the installed .pyz does not run"; exit 1; }
+out=$("$t/app/dist/hello/hello")
+[ "$out" = "hello from zipapp" ] || { echo "FAIL: the installed .pyz printed '$out', not 'hello from zipapp'"; exit 1; }
 step "a .pyz that lacks a dependency fails its smoke test: python3 there is not the build venv's"
 /usr/bin/python3 -m venv --without-pip "$t/venv"
 site=$("$t/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')

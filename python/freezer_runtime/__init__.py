@@ -19,6 +19,10 @@ How each packager is recognised:
   (its zip, or pex's unpacked copy under the pex root). Children inherit the variable,
   so the location check keeps a plain Python child from passing for frozen.
 * cosmofy: ``sys.executable`` is a zip archive with a ``.args`` member.
+* A backend added as a plugin records itself: its plan puts a module
+  ``_freezer_backend`` whose ``BACKEND`` is the backend's name into the bundle
+  (``frozen_marker`` in the SDK's backend_util.hpp). A recorded name comes first.
+* Any other packager that sets ``sys.frozen`` (cx_Freeze, py2exe, ...): "frozen".
 """
 
 import os
@@ -63,9 +67,29 @@ def _is_cosmofy():
         return False
 
 
+_UNSET = object()
+_recorded = _UNSET
+
+
+def _recorded_backend():
+    """The name a plugin's plan recorded in the bundle, or None (looked up once)."""
+    global _recorded
+    if _recorded is _UNSET:
+        try:
+            import _freezer_backend  # written by the plan, never in a source tree
+            _recorded = getattr(_freezer_backend, "BACKEND", None) or None
+        except ImportError:
+            _recorded = None
+    return _recorded
+
+
 def frozen_backend():
     """The freezer backend this program was frozen with: "pyinstaller", "nuitka",
-    "scie", "pex", "cosmofy", or None when it runs from source."""
+    "scie", "pex", "cosmofy", the name a plugin recorded, "frozen" for another
+    packager that sets ``sys.frozen``, or None when it runs from source."""
+    recorded = _recorded_backend()
+    if recorded:
+        return recorded
     if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
         return "pyinstaller"
     if "__compiled__" in globals():
@@ -77,6 +101,8 @@ def frozen_backend():
         return "pex"
     if _is_cosmofy():
         return "cosmofy"
+    if getattr(sys, "frozen", False):
+        return "frozen"
     return None
 
 

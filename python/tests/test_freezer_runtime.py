@@ -15,7 +15,10 @@ def clean(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delattr(sys, "frozen", raising=False)
     monkeypatch.delattr(sys, "_MEIPASS", raising=False)
+    monkeypatch.setattr(freezer_runtime, "_recorded", freezer_runtime._UNSET)
+    sys.modules.pop("_freezer_backend", None)
     yield
+    sys.modules.pop("_freezer_backend", None)
     freezer_runtime.__dict__.pop("__compiled__", None)
 
 
@@ -78,3 +81,18 @@ def test_cosmofy(monkeypatch, tmp_path):
         z.writestr(".args", "-m\napp\n")
     monkeypatch.setattr(sys, "executable", str(exe))
     assert freezer_runtime.frozen_backend() == "cosmofy"
+
+
+def test_a_plugin_records_its_backend(monkeypatch, tmp_path):
+    # What the SDK's frozen_marker step writes into a bundle.
+    (tmp_path / "_freezer_backend.py").write_text('BACKEND = "cx_freeze"\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # cx_Freeze sets it too
+    assert freezer_runtime.frozen_backend() == "cx_freeze"
+    assert freezer_runtime.is_frozen()
+
+
+def test_another_packager_with_sys_frozen_is_frozen(monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert freezer_runtime.frozen_backend() == "frozen"
+    assert freezer_runtime.is_frozen()

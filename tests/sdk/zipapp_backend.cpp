@@ -38,6 +38,7 @@ public:
                      "shutil.copy(sys.argv[1] + '/' + sys.argv[3], sys.argv[2] + '/__main__.py')\n",
                      rq.stage_dir, tree, rq.entry};
         plan.steps.push_back(copy);
+        plan.steps.push_back(util::frozen_marker(name(), tree));  // freezer_runtime says "zipapp"
         Step pack;
         pack.description = "zipapp";
         pack.argv = {rq.python, "-m", "zipapp", tree, "-o", rq.out_dir + "/" + rq.sidecar, "-p", "/usr/bin/env python3"};

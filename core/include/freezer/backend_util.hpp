@@ -161,6 +161,20 @@ inline Step module_launcher(const std::string& module, const std::string& path) 
     return s;
 }
 
+// A write_file step of `<dir>/_freezer_backend.py`, a module whose BACKEND is `backend`:
+// freezer_runtime.frozen_backend() answers with it in the frozen program. The plan must
+// make the packager bundle it: put `dir` on the packager's module path and name
+// `_freezer_backend` as a module to include, or write it straight into the tree a
+// zipapp-like packager archives.
+inline Step frozen_marker(const std::string& backend, const std::string& dir) {
+    Step s;
+    s.kind = Step::Kind::write_file;
+    s.description = "record the backend for freezer_runtime";
+    s.path = dir + "/_freezer_backend.py";
+    s.content = "BACKEND = " + python_string(backend) + "\n";
+    return s;
+}
+
 // A remove step: `path` and everything below it gone (e.g. a packager's build folder
 // on --force, `PlanRequest::clean`).
 inline Step remove_step(const std::string& path, const std::string& description = "") {
