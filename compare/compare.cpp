@@ -166,7 +166,6 @@ struct Measurement {
         : ctx(c), cell(dir), project(c.user), quiet(c.progress), build_opts{{user_sc.name}, false, "", c.jobs, false} {
         row.sidecar = user_sc.name;
         row.backend = backend_name;
-        row.mode = user_sc.mode;
         row.smoke_configured = user_sc.smoke.run || user_sc.smoke.http;
         row.startup.what = describe_smoke(user_sc.smoke);
         who = fmt::format("{} x {}", row.sidecar, row.backend);
@@ -180,6 +179,15 @@ struct Measurement {
         project.sidecars = {user_sc};
         project.sidecars.front().backend = backend_name;
         project.matrix = {};
+        // Each packager in a mode it builds: the sidecar's, else the backend's first (pex
+        // and shiv build one file, cx_Freeze a folder); the row says which.
+        if (const auto b = c.host.find(backend_name)) {
+            const auto modes = b->abi().modes();
+            if (const auto* m = std::get_if<std::vector<std::string>>(&modes);
+                m && !m->empty() && std::find(m->begin(), m->end(), user_sc.mode) == m->end())
+                project.sidecars.front().mode = m->front();
+        }
+        row.mode = project.sidecars.front().mode;
     }
 
     CompareRow run() {

@@ -114,8 +114,12 @@ def is_frozen():
 def resource_path(relative):
     """Absolute path of a data file bundled at ``relative`` (the ``src`` of a
     freezer.yaml ``data`` entry, relative to the sidecar's root), frozen or not."""
-    if frozen_backend() == "pyinstaller":
+    backend = frozen_backend()
+    if backend == "pyinstaller":
         return os.path.join(sys._MEIPASS, relative)
+    if getattr(sys, "frozen", False) and backend not in ("nuitka", "scie", "pex", "cosmofy"):
+        # cx_Freeze and the packagers like it: data files sit beside the executable.
+        return os.path.join(os.path.dirname(os.path.abspath(sys.executable)), relative)
     # Nuitka, PEX, scie and source runs keep the package layout: this package sits in the
     # sidecar's root, so its parent folder is where bundled files are.
     return os.path.join(_ROOT, relative)
