@@ -53,12 +53,15 @@ public:
         plan.steps.push_back(util::frozen_marker(name(), marker));
         includes.push_back("_freezer_backend");
 
-        // A data file goes into its `dest` folder under its own name; a folder becomes `dest`.
+        // Data go where the app's packages are, lib/ (freezer_runtime.resource_path looks
+        // there, and nothing clashes with the executable's name): a file into its `dest`
+        // folder under its own name, a folder as `dest`.
         std::string data;
         for (const auto& d : rq.data) {
             const bool file = std::binary_search(rq.inputs.begin(), rq.inputs.end(), d.src);
             const std::string base = d.src.substr(d.src.find_last_of('/') + 1);
-            const std::string target = file ? (d.dest == "." ? base : d.dest + "/" + base) : d.dest;
+            const std::string dest = d.dest == "." ? "lib" : "lib/" + d.dest;
+            const std::string target = file ? dest + "/" + base : dest;
             data += (data.empty() ? "" : ", ") + toml_list({rq.stage_dir + "/" + d.src, target});
         }
         Step config;

@@ -117,9 +117,7 @@ def resource_path(relative):
     backend = frozen_backend()
     if backend == "pyinstaller":
         return os.path.join(sys._MEIPASS, relative)
-    if getattr(sys, "frozen", False) and backend not in ("nuitka", "scie", "pex", "cosmofy"):
-        # cx_Freeze and the packagers like it: data files sit beside the executable.
-        return os.path.join(os.path.dirname(os.path.abspath(sys.executable)), relative)
-    # Nuitka, PEX, scie and source runs keep the package layout: this package sits in the
-    # sidecar's root, so its parent folder is where bundled files are.
+    # Every other backend keeps the package layout (cx_Freeze's lib/, a zipapp's unpacked
+    # site-packages): this package sits in the sidecar's root, so its parent folder is
+    # where bundled files are.
     return os.path.join(_ROOT, relative)

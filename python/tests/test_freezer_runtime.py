@@ -90,9 +90,8 @@ def test_a_plugin_records_its_backend(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # cx_Freeze sets it too
     assert freezer_runtime.frozen_backend() == "cx_freeze"
     assert freezer_runtime.is_frozen()
-    # Its data files sit beside the executable.
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "app"))
-    assert freezer_runtime.resource_path("app/x.json") == os.path.join(str(tmp_path), "app/x.json")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(freezer_runtime.__file__)))
+    assert freezer_runtime.resource_path("app/x.json") == os.path.join(root, "app/x.json")
 
 
 def test_another_packager_with_sys_frozen_is_frozen(monkeypatch):
