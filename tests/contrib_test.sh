@@ -1,7 +1,9 @@
 #!/bin/sh
 # The contrib backends (contrib/: cx_Freeze, shiv) built as an outsider builds a plugin,
 # against an installed freezer found with find_package, then:
-#   1. their plans, golden (tests/golden/plan_whoami_*.txt; FREEZER_UPDATE_GOLDEN=1 rewrites);
+#   1. their plans, golden: `freezer plan` (tests/golden/plan_whoami_*.txt) and the SDK's
+#      harness (contrib/tests/plan_test.cpp, contrib/tests/golden/); FREEZER_UPDATE_GOLDEN=1
+#      rewrites both;
 #   2. the examples' whoami app built by each: built, smoke-tested ("frozen by cx_freeze",
 #      "frozen by shiv", its bundled data file read), then skipped;
 #   3. `freezer compare` of whoami across pyinstaller, nuitka, pex-scie, cx_freeze and shiv.
@@ -59,11 +61,17 @@ YAML
 step "1. the plans, golden"
 for sc in cx shiv; do
   "$freezer" -C "$t/p" plan "whoami-$sc" -j 2 > "$t/plan.txt"
-  sed -e "s|$t/p|\$PROJECT|g" -e "s|$python|\$PYTHON|g" -e 's|\(@[a-z_-]*\)\.[0-9][0-9]*|\1.$PID|g' "$t/plan.txt" > "$t/plan.norm"
+  # Paths and the pid vary; so does a written file's size with them (its content is in
+  # the harness's goldens below, with placeholder folders).
+  sed -e "s|$t/p|\$PROJECT|g" -e "s|$python|\$PYTHON|g" -e 's|\(@[a-z_-]*\)\.[0-9][0-9]*|\1.$PID|g' \
+      -e 's|([0-9]* bytes)|(N bytes)|' "$t/plan.txt" > "$t/plan.norm"
   golden="$src/tests/golden/plan_whoami_$sc.txt"
   if [ -n "${FREEZER_UPDATE_GOLDEN:-}" ]; then cp "$t/plan.norm" "$golden"; fi
   diff -u "$golden" "$t/plan.norm" || fail "the plan of whoami-$sc differs from $golden"
 done
+
+step "1b. the plans through the SDK's plan-test harness (<freezer/plan_test.hpp>)"
+"$t/contrib/contrib_plan_tests" "$t/contrib" "$src/contrib/tests/golden" || fail "contrib_plan_tests"
 
 step "2. built and smoke-tested, then skipped"
 "$freezer" -C "$t/p" build whoami-cx whoami-shiv --json > "$t/first.json" || { cat "$t/first.json"; fail "first build"; }
