@@ -116,8 +116,11 @@ inline Probe distribution_probe(const std::string& python, const std::string& di
              dist}};
 }
 
-// A Python string literal for `s` (double-quoted, escaped), for generated scripts.
-inline std::string python_string(const std::string& s) {
+namespace detail {
+// `s` in double quotes with \\ \" \n \t \r escaped; other control bytes as
+// `control_prefix` and two hex digits ("\\x" for Python, "\\u00" for JSON and TOML).
+// UTF-8 passes through: Python source, JSON and TOML are all UTF-8.
+inline std::string quoted(const std::string& s, const char* control_prefix) {
     static const char* hex = "0123456789abcdef";
     std::string out = "\"";
     for (const char ch : s) {
@@ -126,27 +129,17 @@ inline std::string python_string(const std::string& s) {
         else if (c == '\n') out += "\\n";
         else if (c == '\t') out += "\\t";
         else if (c == '\r') out += "\\r";
-        else if (c < 0x20 || c == 0x7f) out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
-        else out += ch;  // UTF-8 passes through: Python source is UTF-8
-    }
-    return out + "\"";
-}
-
-// A JSON string for `s`; also a TOML basic string (TOML's escapes are JSON's).
-inline std::string json_string(const std::string& s) {
-    static const char* hex = "0123456789abcdef";
-    std::string out = "\"";
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') out += {'\\', ch};
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c == '\r') out += "\\r";
-        else if (c < 0x20 || c == 0x7f) out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+        else if (c < 0x20 || c == 0x7f) out += std::string(control_prefix) + hex[c >> 4] + hex[c & 15];
         else out += ch;
     }
     return out + "\"";
 }
+}  // namespace detail
+
+// A Python string literal for `s`, for generated scripts.
+inline std::string python_string(const std::string& s) { return detail::quoted(s, "\\x"); }
+// A JSON string for `s`; also a TOML basic string (TOML's escapes are JSON's).
+inline std::string json_string(const std::string& s) { return detail::quoted(s, "\\u00"); }
 inline std::string toml_string(const std::string& s) { return json_string(s); }
 
 // A write_file step for a `module:` sidecar's launcher: a script at `path` that runs
