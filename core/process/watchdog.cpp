@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ constexpr int kMaxGroups = 4096;  // far more steps than freezer ever runs at on
 [[noreturn]] void watch(int fd) {
     // Ctrl-C reaches the whole foreground group, the watchdog included: it must stay
     // until freezer is gone, and freezer's own handlers are not for it.
+    ::prctl(PR_SET_NAME, "freezer-watch");  // in ps and top: not a second freezer
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) ::sigaction(sig, &ignore, nullptr);
