@@ -10,15 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* action_name(Explanation::Action a) {
-    switch (a) {
-        case Explanation::Action::skip: return "skip";
-        case Explanation::Action::restore: return "restore";
-        case Explanation::Action::build: return "build";
-    }
-    return "?";
-}
-
 std::string describe(const Explanation& x) {
     switch (x.action) {
         case Explanation::Action::skip:
@@ -42,7 +33,7 @@ int run_explain(const Globals& g, const std::string& sidecar, const std::string&
     if (g.json) {
         const auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
         json out = {{"format", kReportFormat}, {"command", "explain"}, {"sidecar", x.sidecar},
-                    {"backend", x.backend}, {"action", action_name(x.action)},
+                    {"backend", x.backend}, {"action", to_string(x.action)},
                     {"source", x.action == Explanation::Action::restore ? json(x.from_remote ? "remote" : "local")
                                                                         : json(nullptr)},
                     {"key", x.key}, {"previous_key", or_null(x.previous_key)}, {"reason", x.reason},

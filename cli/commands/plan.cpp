@@ -4,31 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/builder.hpp"
+#include "engine/step_runner.hpp"
 #include "command.hpp"
 
 namespace freezer::cli {
 using nlohmann::json;
 
 namespace {
-
-// One argument as a POSIX shell reads it back: bare when safe, else in single quotes.
-std::string shell_quote(const std::string& arg) {
-    if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                              "_-./=:,+@%") == std::string::npos)
-        return arg;
-    std::string out = "'";
-    for (const char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-const char* action_word(Explanation::Action a) {
-    switch (a) {
-        case Explanation::Action::skip: return "skip";
-        case Explanation::Action::restore: return "restore";
-        case Explanation::Action::build: return "build";
-    }
-    return "?";
-}
 
 json plan_json(const DryRun& d) {
     json steps = json::array();
@@ -49,7 +31,7 @@ json plan_json(const DryRun& d) {
             {"command", "plan"},
             {"sidecar", x.sidecar},
             {"backend", x.backend},
-            {"action", action_word(x.action)},
+            {"action", to_string(x.action)},
             {"reason", x.reason},
             {"key", x.key},
             {"cpu_tokens", d.cpu_tokens},
@@ -84,9 +66,7 @@ void print_plan(const DryRun& d, const Style& style) {
         fmt::print("\n{}. {}\n", n, style.bold(st.description));
         if (!st.cwd.empty()) fmt::print("   cwd: {}\n", st.cwd);
         for (const auto& [k, v] : st.env) fmt::print("   env: {}={}\n", k, shell_quote(v));
-        std::string line;
-        for (const auto& a : st.argv) line += (line.empty() ? "" : " ") + shell_quote(a);
-        fmt::print("   $ {}\n", line);
+        fmt::print("   $ {}\n", shell_command(st.argv));
     }
     fmt::print("\nartifact: {}{}{}\n", d.plan.artifact_dir,
                d.plan.executable.empty() ? "" : ", executable " + d.plan.executable,

@@ -45,6 +45,16 @@ struct Explanation {
     std::vector<std::string> changes;
 };
 
+// "skip", "restore", "build": as `explain --json` and `plan --json` name the action.
+inline const char* to_string(Explanation::Action a) {
+    switch (a) {
+        case Explanation::Action::skip: return "skip";
+        case Explanation::Action::restore: return "restore";
+        case Explanation::Action::build: return "build";
+    }
+    return "?";
+}
+
 // What `freezer plan` shows: the steps a build would run, computed and not run.
 struct DryRun {
     Explanation decision;  // what the build would do first (skip, restore or build)

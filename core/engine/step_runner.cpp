@@ -15,6 +15,8 @@ namespace {
 // A packager that runs longer than this is stuck; its group is stopped.
 constexpr auto kStepTimeout = std::chrono::hours(2);
 
+}  // namespace
+
 std::string shell_quote(const std::string& s) {
     if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                           "0123456789-_./=:,+@%") == std::string::npos)
@@ -23,7 +25,6 @@ std::string shell_quote(const std::string& s) {
     for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
 }
-}  // namespace
 
 std::string shell_command(const std::vector<std::string>& argv) {
     std::string cmd;

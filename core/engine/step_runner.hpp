@@ -38,7 +38,9 @@ private:
     const std::atomic<bool>* cancel_;
 };
 
-// The argv as a shell would need it quoted, for the log.
+// One argument as a POSIX shell reads it back: bare when safe, else in single quotes.
+std::string shell_quote(const std::string& arg);
+// The argv as a shell would need it quoted, for the log and `freezer plan`.
 std::string shell_command(const std::vector<std::string>& argv);
 
 }  // namespace freezer

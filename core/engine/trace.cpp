@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/builder.hpp"
+#include "engine/step_runner.hpp"
 #include "engine/bundle.hpp"
 #include "engine/context.hpp"
 #include "engine/trace_script.hpp"
@@ -25,12 +26,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string sh_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
 
 // What the hook wrote: the header, the modules loaded with their origin, the files read.
 struct Record {
@@ -114,8 +109,8 @@ public:
         // The smoke runner starts an executable: a wrapper that runs the app under the hook.
         wrapper_ = dir_ / sc.name;
         AtomicFile w(wrapper_, 0755);
-        w.write(fmt::format("#!/bin/sh\nexec {} {} --record {} --root {} {} -- \"$@\"\n", sh_quote(python_),
-                            sh_quote(hook_.string()), sh_quote(record_.string()), sh_quote(root_.string()),
+        w.write(fmt::format("#!/bin/sh\nexec {} {} --record {} --root {} {} -- \"$@\"\n", shell_quote(python_),
+                            shell_quote(hook_.string()), shell_quote(record_.string()), shell_quote(root_.string()),
                             entry_args()));
         w.commit();
     }
@@ -157,8 +152,8 @@ public:
 
 private:
     std::string entry_args() const {
-        if (!sc_.module.empty()) return "--module " + sh_quote(sc_.module);
-        return "--script " + sh_quote((root_ / sc_.entry).string());
+        if (!sc_.module.empty()) return "--module " + shell_quote(sc_.module);
+        return "--script " + shell_quote((root_ / sc_.entry).string());
     }
 
     const config::Sidecar& sc_;
