@@ -142,8 +142,10 @@ void TerminalReporter::print_result(const SidecarResult& r) {
             if (r.smoke.ran) fmt::print("  smoke test passed: {}\n", r.smoke.message);
             if (!r.metrics.empty()) fmt::print("  {}\n", metrics_text(r.metrics));
             if (!r.tauri_copy.empty()) fmt::print("  tauri: {}\n", r.tauri_copy.string());
-            if (verbose_)
+            if (verbose_) {
                 for (const auto& c : r.changes) fmt::print("  because: {}\n", c);
+                if (!r.build_path.empty()) fmt::print("  {}\n", r.build_path);
+            }
             break;
         case Status::cancelled:
             fmt::print("freezer: {} {}: {}\n", who, style_.yellow("cancelled"), r.error);
@@ -234,6 +236,9 @@ nlohmann::json to_json(const SidecarResult& r) {
     }
     if (!r.tauri_copy.empty()) j["tauri"] = r.tauri_copy.string();
     j["metrics"] = r.metrics;
+    // A backend with a fast path: which path the build took, and why.
+    j["build_path"] = r.build_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.build_path);
+    j["fast_path"] = r.fast_path;
     return j;
 }
 

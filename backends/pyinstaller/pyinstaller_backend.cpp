@@ -7,10 +7,14 @@
 #include <freezer/backend.hpp>
 #include <freezer/backend_util.hpp>
 
+#include "fast_path_script.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace {
 
@@ -23,9 +27,18 @@ const char* kPinned = "6.22.3";
 const std::vector<std::string> kKeys = {"spec",     "strip",           "optimize",
                                         "collect_submodules", "paths", "extra_args"};
 
+// The PyInstaller releases the fast path was tested with, as [oldest, newest] (major,
+// minor): its helper reads PyInstaller's work-folder records and archive classes.
+constexpr std::pair<int, int> kFastPathOldest{6, 22};
+constexpr std::pair<int, int> kFastPathNewest{6, 22};
 
-
-
+std::optional<std::pair<int, int>> major_minor(const std::string& version) {
+    int major = 0, minor = 0;
+    char dot = 0;
+    std::istringstream in(version);
+    if (!(in >> major >> dot >> minor) || dot != '.') return std::nullopt;
+    return std::pair{major, minor};
+}
 
 std::string spec_of(const Option& options) {
     const Option* s = options.find("spec");
@@ -167,6 +180,58 @@ public:
         plan.artifact_dir = rq.out_dir;
         plan.executable = rq.sidecar;
         return plan;
+    }
+
+    bool can_patch() const override { return true; }
+
+    Patch patch(const PatchRequest& pr) const override {
+        const auto& rq = pr.request;
+        Patch out;
+        const auto version = major_minor(rq.tool.version);
+        if (!spec_of(rq.options).empty()) {
+            out.refused = "a .spec file may assemble anything; the fast path patches only builds freezer describes";
+        } else if (!strings(rq.options.find("extra_args")).empty()) {
+            out.refused = "extra_args may change how PyInstaller assembles the executable";
+        } else if (!version || *version < kFastPathOldest || *version > kFastPathNewest) {
+            out.refused = "PyInstaller " + rq.tool.version + " is outside the fast path's tested range (" +
+                          std::to_string(kFastPathOldest.first) + "." + std::to_string(kFastPathOldest.second) +
+                          (kFastPathOldest == kFastPathNewest
+                               ? std::string()
+                               : " to " + std::to_string(kFastPathNewest.first) + "." +
+                                     std::to_string(kFastPathNewest.second)) +
+                          ".x)";
+        } else if (rq.mode != "onefile" && rq.mode != "onedir") {
+            out.refused = "unknown mode '" + rq.mode + "'";
+        } else if (pr.changed.empty()) {
+            out.refused = "no module changed";
+        }
+        if (!out.refused.empty()) return out;
+
+        Step write;
+        write.kind = Step::Kind::write_file;
+        write.description = "write the fast-path helper";
+        write.path = rq.work_dir + "/fast_path.py";
+        write.content = kFastPathScript;
+        out.plan.steps.push_back(write);
+
+        Step run;
+        run.kind = Step::Kind::run;
+        run.description = "pyinstaller fast path " + rq.mode + " " + rq.sidecar;
+        run.cwd = rq.stage_dir;
+        run.env = rq.env;
+        run.argv = {rq.python, "-I", write.path,
+                    "--executable", pr.previous_dir + "/" + pr.previous_executable,
+                    "--mode", rq.mode,
+                    "--workpath", rq.work_dir + "/" + rq.sidecar,  // PyInstaller's: <workpath>/<name>
+                    "--stage", rq.stage_dir,
+                    "--out", rq.out_dir,
+                    "--name", rq.sidecar,
+                    "--"};
+        run.argv.insert(run.argv.end(), pr.changed.begin(), pr.changed.end());
+        out.plan.steps.push_back(run);
+        out.plan.artifact_dir = rq.out_dir;
+        out.plan.executable = rq.sidecar;
+        return out;
     }
 };
 

@@ -37,7 +37,8 @@ int run_explain(const Globals& g, const std::string& sidecar, const std::string&
                     {"source", x.action == Explanation::Action::restore ? json(x.from_remote ? "remote" : "local")
                                                                         : json(nullptr)},
                     {"key", x.key}, {"previous_key", or_null(x.previous_key)}, {"reason", x.reason},
-                    {"changes", x.changes}};
+                    {"changes", x.changes},
+                    {"build_path", or_null(x.build_path)}, {"fast_path", x.fast_path}};
         fmt::print("{}\n", out.dump(2));
         return kOk;
     }
@@ -48,6 +49,7 @@ int run_explain(const Globals& g, const std::string& sidecar, const std::string&
     if (x.action != Explanation::Action::skip) {
         if (x.changes.empty()) fmt::print("  because: {}\n", x.reason);
         for (const auto& c : x.changes) fmt::print("  because: {}\n", c);
+        if (!x.build_path.empty()) fmt::print("  {}\n", x.build_path);
     }
     return kOk;
 }

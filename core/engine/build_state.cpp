@@ -154,6 +154,27 @@ void StateStore::remove(const std::string& sidecar, const std::string& backend) 
     std::error_code ec;
     fs::remove(file(sidecar, backend, ".json"), ec);
     fs::remove(file(sidecar, backend, ".inputs"), ec);
+    remove_imports(sidecar, backend);
+}
+
+std::optional<json> StateStore::load_imports(const std::string& sidecar, const std::string& backend) const {
+    std::string text;
+    if (!read_file(file(sidecar, backend, ".imports.json"), text)) return std::nullopt;
+    auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || j.value("format", 0) != 1 || !j.contains("files") || !j["files"].is_object())
+        return std::nullopt;
+    return j;
+}
+
+void StateStore::save_imports(const std::string& sidecar, const std::string& backend, const json& record) const {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    write_file_atomically(file(sidecar, backend, ".imports.json"), record.dump());
+}
+
+void StateStore::remove_imports(const std::string& sidecar, const std::string& backend) const {
+    std::error_code ec;
+    fs::remove(file(sidecar, backend, ".imports.json"), ec);
 }
 
 std::vector<OutputFile> list_output(const fs::path& dir) {

@@ -10,6 +10,9 @@
 //               "files": [[rel, size, mtime_ns, inode], ...], "standalone": bool}}
 // <sidecar>@<backend>.inputs, format 1 — read only to explain a rebuild:
 //   one line per input, "<hash hex> <relative path>", sorted by path.
+// <sidecar>@<backend>.imports.json — for a backend with a fast path only: what each
+//   Python input of the last good build imports, by content (engine/fast_path.hpp):
+//   {"format": 1, "files": {rel: {"hash": hex, "imports": [...]}}}.
 // <sidecar>@<backend>.contents.json — what the last build's artifact held (written
 //   before its smoke test, so a failed build has one too; engine/bundle.hpp), and
 //   .contents.prev.json, the build before it: read by audit and trace only.
@@ -68,6 +71,10 @@ public:
     void retire_contents(const std::string& sidecar, const std::string& backend, const std::string& key) const;
     std::optional<nlohmann::json> load_contents(const std::string& sidecar, const std::string& backend,
                                                 bool previous = false) const;
+    // The import record (the fast path's); nullopt when missing or unreadable.
+    std::optional<nlohmann::json> load_imports(const std::string& sidecar, const std::string& backend) const;
+    void save_imports(const std::string& sidecar, const std::string& backend, const nlohmann::json& record) const;
+    void remove_imports(const std::string& sidecar, const std::string& backend) const;
     const std::filesystem::path& dir() const { return dir_; }
 
 private:

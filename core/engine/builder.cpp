@@ -207,6 +207,10 @@ Explanation explanation_of(const Evaluation& ev) {
     }
     x.reason = ev.reason;
     x.changes = ev.changes;
+    if (x.action == Explanation::Action::build) {
+        x.build_path = ev.fast_path.why;
+        x.fast_path = ev.fast_path.fast();
+    }
     return x;
 }
 }  // namespace
@@ -231,6 +235,13 @@ DryRun Builder::dry_run(const std::string& name, const BuildOptions& options) {
     d.cpu_tokens = std::clamp(unwrap(*ev.backend, "cpu_tokens_wanted",
                                      ev.backend->abi().cpu_tokens_wanted(backend_options(*sc, backend), d.cpu_budget)),
                               1, d.cpu_budget);
+    if (ev.fast_path.fast()) {
+        auto patch = unwrap(*ev.backend, "patch", ev.backend->abi().patch(make_patch_request(*ctx_, ev, d.cpu_tokens)));
+        if (patch.refused.empty()) {
+            d.plan = std::move(patch.plan);
+            return d;
+        }
+    }
     d.plan = unwrap(*ev.backend, "plan", ev.backend->abi().plan(make_request(*ctx_, ev, options.force, d.cpu_tokens)));
     return d;
 }

@@ -43,6 +43,9 @@ struct Explanation {
     std::string key, previous_key, previous_built_at;
     std::string reason;
     std::vector<std::string> changes;
+    // A build by a backend with a fast path: "fast path: ..." or "full build: ..." (why).
+    std::string build_path;
+    bool fast_path = false;
 };
 
 // "skip", "restore", "build": as `explain --json` and `plan --json` name the action.
@@ -59,7 +62,7 @@ inline const char* to_string(Explanation::Action a) {
 struct DryRun {
     Explanation decision;  // what the build would do first (skip, restore or build)
     int cpu_tokens = 1, cpu_budget = 1;
-    sdk::Plan plan;  // the steps if it builds (with --force: a clean build's)
+    sdk::Plan plan;  // the steps if it builds (with --force: a clean build's; on the fast path: the patch's)
 };
 
 // The error for a sidecar name freezer.yaml does not have: the names it has, and the

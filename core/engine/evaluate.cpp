@@ -184,6 +184,7 @@ Evaluation Evaluator::evaluate(const config::Sidecar& sc, const std::string& bac
 void Evaluator::decide(Evaluation& ev, bool force) {
     if (force) {
         ev.reason = "--force";
+        ev.fast_path = consider_fast_path(ctx_, ev, force);
         return;  // a clean build: no cache either
     }
     if (!ev.previous) {
@@ -199,6 +200,7 @@ void Evaluator::decide(Evaluation& ev, bool force) {
         return;
     }
     ev.hit = ctx_.cache.find(ev.key.key.hex(), ev.sidecar->name);
+    if (!ev.hit) ev.fast_path = consider_fast_path(ctx_, ev, force);
 }
 
 }  // namespace freezer

@@ -14,6 +14,7 @@
 
 #include "engine/build_state.hpp"
 #include "engine/context.hpp"
+#include "engine/fast_path.hpp"
 #include "cache/cache_front.hpp"
 #include "inputs/cache_key.hpp"
 #include "inputs/stat_cache.hpp"
@@ -38,6 +39,9 @@ struct Evaluation {
     // Set when the build failed before it began (an input that vanished or could not be
     // read while it was hashed): the sidecar fails, exit 1, like a failed step.
     std::string failure;
+    // For a build (not a skip or restore) by a backend with a fast path: whether it
+    // patches the previous build, and why (engine/fast_path.hpp).
+    FastPath fast_path;
 
     const std::string& backend_name() const { return backend->name(); }
     std::string output_name() const { return Layout::output_name(*sidecar, backend->name()); }

@@ -33,6 +33,11 @@ struct SidecarResult {
     std::string key;      // hex, empty when it could not be computed
     std::string reason;   // why it was built / skipped / why it failed
     std::vector<std::string> changes;  // what changed since the last good build
+    // A build by a backend with a fast path: which path it took and why ("fast path: 1
+    // module recompiled (app/server.py)", "full build: imports of app/server.py changed
+    // (+json)"); empty otherwise.
+    std::string build_path;
+    bool fast_path = false;
     std::string error;
     std::chrono::milliseconds duration{0};  // the whole sidecar, hashing included
     long peak_rss_kb = 0;                   // of the packager

@@ -1,12 +1,15 @@
 #include "engine/sidecar_build.hpp"
 
 #include <chrono>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "engine/build_log.hpp"
 #include "engine/bundle.hpp"
 #include "engine/commit.hpp"
+#include "engine/fast_path.hpp"
 #include "engine/install.hpp"
 #include "engine/smoke_hints.hpp"
 #include "engine/stage.hpp"
@@ -160,6 +163,42 @@ bool restore(BuildContext& ctx, const Evaluation& ev, BuildLog& log, SidecarResu
     return true;
 }
 
+// The fast path, when the evaluation chose it: the backend's patch, run. Returns its
+// plan and totals; nullopt when there is none or it failed, and then the output folder
+// is empty again for the full plan. r.build_path says which path was taken and why.
+std::optional<std::pair<sdk::Plan, StepTotals>> run_fast_path(BuildContext& ctx, const Evaluation& ev, bool force,
+                                                              int tokens, StepRunner& runner, BuildLog& log,
+                                                              SidecarResult& r) {
+    r.build_path = ev.fast_path.why;
+    if (!ev.fast_path.fast() || force) return std::nullopt;
+    const auto& backend = *ev.backend;
+    auto patch = unwrap(backend, "patch", backend.abi().patch(make_patch_request(ctx, ev, tokens)));
+    if (!patch.refused.empty()) {
+        r.build_path = "full build: " + patch.refused;
+        return std::nullopt;
+    }
+    log.line("freezer: " + ev.fast_path.why);
+    try {
+        auto totals = runner.run(patch.plan);
+        r.fast_path = true;
+        return std::pair{std::move(patch.plan), std::move(totals)};
+    } catch (const Error& e) {
+        if (e.kind() == Error::Kind::cancelled) throw;
+        // The helper says why on a line of its own; else the step's failure.
+        std::string why = e.what();
+        for (const auto& line : log.tail(20))
+            if (const auto at = line.find("fast path refused: "); at != std::string::npos)
+                why = line.substr(at + 19);
+        r.build_path = "full build: the fast path failed: " + why;
+        log.line("freezer: " + r.build_path);
+        std::error_code ec;
+        const auto out = ctx.layout.temp_out_dir(ev.sidecar->name, backend.name());
+        fs::remove_all(out, ec);
+        fs::create_directories(out);
+        return std::nullopt;
+    }
+}
+
 void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, const std::atomic<bool>* cancel,
            BuildLog& log, SidecarResult& r) {
     const auto& sc = *ev.sidecar;
@@ -168,7 +207,8 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
     log.line(fmt::format("freezer: building {} with {} {} (plugin {}), key {}, {} CPU token{}", sc.name, backend.name(),
                          ev.tool.version, backend.version(), r.key, tokens, tokens == 1 ? "" : "s"));
     log.line("freezer: reason: " + ev.reason);
-    ctx.reporter.phase(sc.name, backend.name(), Phase::building, ev.reason);
+    ctx.reporter.phase(sc.name, backend.name(), Phase::building,
+                       ev.fast_path.why.empty() || force ? ev.reason : ev.reason + "; " + ev.fast_path.why);
     warn_if_uncommitted(ctx, sc, backend);
 
     const auto stage = ctx.layout.stage_dir(sc.name);
@@ -188,9 +228,13 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
     fs::create_directories(out_dir);
     fs::create_directories(work_dir);
 
-    const auto plan = unwrap(backend, "plan", backend.abi().plan(make_request(ctx, ev, force, tokens)));
-    const auto totals = StepRunner(log, [&](const std::string& w) { ctx.reporter.warning(sc.name + ": " + w); }, cancel)
-                            .run(plan);
+    ImportRecorder imports(ctx, ev);
+    imports.start();  // the fast path's record of this build, made while the packager runs
+    StepRunner runner(log, [&](const std::string& w) { ctx.reporter.warning(sc.name + ": " + w); }, cancel);
+    auto patched = run_fast_path(ctx, ev, force, tokens, runner, log, r);
+    const auto plan = patched ? std::move(patched->first)
+                              : unwrap(backend, "plan", backend.abi().plan(make_request(ctx, ev, force, tokens)));
+    const auto totals = patched ? patched->second : runner.run(plan);
     r.peak_rss_kb = totals.peak_rss_kb;
     r.cpu = totals.cpu;
     r.metrics = totals.metrics;
@@ -217,6 +261,8 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
                  StoreInCache::yes, r);
     log.line(fmt::format("freezer: installed {} ({} bytes)", r.artifact.string(), r.size));
     fs::remove_all(out_dir, ec);  // what the install left of it: the packager's other output
+    if (const auto problem = imports.save(); !problem.empty())
+        log.line("freezer: the import record was not kept (the next rebuild is a full one): " + problem);
     r.status = Status::built;
 }
 

@@ -38,7 +38,8 @@ namespace freezer::sdk {
 // 5: Plan::report.
 // 6: Backend::modes(), Step::Kind::remove, Option::entries of OptionEntry (not std::pair:
 //    clang could not compile the recursive pair with libstdc++).
-inline constexpr std::uint32_t kAbiVersion = 6;
+// 7: Backend::can_patch() and patch(): the fast path (PatchRequest, Patch).
+inline constexpr std::uint32_t kAbiVersion = 7;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -188,6 +189,24 @@ struct Plan {
     std::string report;
 };
 
+// The fast path: a build made by patching the previous one. The core asks for it only
+// when every input that changed is a pure-Python module whose imports did not change
+// (the same import statements and string-literal __import__/import_module calls), and
+// the config, the tools and the other inputs are those of the previous build, which is
+// installed and intact. The backend may still refuse. A patch that fails at run time
+// costs nothing but time: the core then runs the full plan.
+struct PatchRequest {
+    PlanRequest request;               // what a full build would get (clean is false)
+    std::vector<std::string> changed;  // the changed modules, relative to request.stage_dir, sorted
+    std::string previous_dir;          // absolute: the previous build as installed; read only
+    std::string previous_executable;   // relative to previous_dir
+};
+
+struct Patch {
+    std::string refused;  // non-empty: no fast path, and why (shown by -v and explain)
+    Plan plan;            // otherwise: steps that leave the new artifact as plan() would
+};
+
 struct Failure {
     std::string message;
 };
@@ -220,6 +239,15 @@ public:
     virtual Probe probe(const std::string& python) const = 0;
     virtual ToolFacts parse_probe(const ProbeOutput& output) const = 0;
     virtual Plan plan(const PlanRequest& request) const = 0;
+    // True when patch() can ever offer a fast path: the core then keeps the record it
+    // needs (what each module imports) after every build.
+    virtual bool can_patch() const { return false; }
+    virtual Patch patch(const PatchRequest& request) const {
+        (void)request;
+        Patch p;
+        p.refused = "the backend has no fast path";
+        return p;
+    }
 };
 
 // The interface the host sees: every method noexcept, failures as values.
@@ -237,6 +265,8 @@ public:
     virtual Result<Probe> probe(const std::string& python) const noexcept = 0;
     virtual Result<ToolFacts> parse_probe(const ProbeOutput& output) const noexcept = 0;
     virtual Result<Plan> plan(const PlanRequest& request) const noexcept = 0;
+    virtual Result<bool> can_patch() const noexcept = 0;
+    virtual Result<Patch> patch(const PatchRequest& request) const noexcept = 0;
 };
 
 namespace detail {
@@ -288,6 +318,12 @@ public:
     }
     Result<Plan> plan(const PlanRequest& request) const noexcept override {
         return guarded([&] { return impl_.plan(request); });
+    }
+    Result<bool> can_patch() const noexcept override {
+        return guarded([&] { return impl_.can_patch(); });
+    }
+    Result<Patch> patch(const PatchRequest& request) const noexcept override {
+        return guarded([&] { return impl_.patch(request); });
     }
 
 private:
