@@ -168,3 +168,53 @@ TEST_CASE("pyinstaller: probe output is parsed", "[plan][pyinstaller]") {
     CHECK_FALSE(facts.found);
     CHECK_THAT(facts.problem, Catch::Contains("not installed"));
 }
+
+namespace {
+sdk::Patch patch(const sdk::PatchRequest& pr) {
+    auto r = plugin()->abi().patch(pr);
+    REQUIRE(std::holds_alternative<sdk::Patch>(r));
+    return std::get<sdk::Patch>(r);
+}
+sdk::PatchRequest patch_request() {
+    sdk::PatchRequest pr;
+    pr.request = request();
+    pr.changed = {"app/server.py", "run_api.py"};
+    pr.previous_dir = "/p/dist/api";
+    pr.previous_executable = "api";
+    return pr;
+}
+}  // namespace
+
+TEST_CASE("pyinstaller: the fast path runs its helper on the previous executable", "[plan][pyinstaller][fast_path]") {
+    REQUIRE(std::get<bool>(plugin()->abi().can_patch()));
+    auto pr = patch_request();
+    pr.request.mode = "onedir";
+    const auto p = patch(pr);
+    CHECK(p.refused.empty());
+    REQUIRE(p.plan.steps.size() == 2);
+    CHECK(p.plan.steps[0].kind == sdk::Step::Kind::write_file);
+    CHECK(p.plan.steps[0].path == "/p/cache/pyinstaller/api/fast_path.py");
+    CHECK_THAT(p.plan.steps[0].content, Catch::Contains("PyInstaller.archive"));
+    CHECK(p.plan.steps[1].argv ==
+          Args{"/p/.venv/bin/python", "-I", "/p/cache/pyinstaller/api/fast_path.py", "--executable", "/p/dist/api/api",
+               "--mode", "onedir", "--workpath", "/p/cache/pyinstaller/api/api", "--stage", "/p/stage", "--out",
+               "/p/tmp", "--name", "api", "--", "app/server.py", "run_api.py"});
+    CHECK(p.plan.artifact_dir == "/p/tmp");
+    CHECK(p.plan.executable == "api");
+}
+
+TEST_CASE("pyinstaller: no fast path outside the tested versions, for a .spec or with extra_args",
+          "[plan][pyinstaller][fast_path]") {
+    for (const char* version : {"6.21.0", "7.0.0", "5.13.2", "unknown"}) {
+        auto pr = patch_request();
+        pr.request.tool.version = version;
+        CHECK(patch(pr).refused == std::string("PyInstaller ") + version +
+                                       " is outside the fast path's tested range (6.22.x)");
+    }
+    auto pr = patch_request();
+    pr.request.options = map({{"spec", scalar("api.spec")}});
+    CHECK_THAT(patch(pr).refused, Catch::Contains("a .spec file"));
+    pr = patch_request();
+    pr.request.options = map({{"extra_args", list({"--debug", "all"})}});
+    CHECK(patch(pr).refused == "extra_args may change how PyInstaller assembles the executable");
+}

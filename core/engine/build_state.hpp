@@ -11,8 +11,8 @@
 // <sidecar>@<backend>.inputs, format 1 — read only to explain a rebuild:
 //   one line per input, "<hash hex> <relative path>", sorted by path.
 // <sidecar>@<backend>.imports.json — for a backend with a fast path only: what each
-//   Python input of the last good build imports, by content (engine/fast_path.hpp):
-//   {"format": 1, "files": {rel: {"hash": hex, "imports": [...]}}}.
+//   Python input of the last good build imports, by content, with its earlier versions
+//   (engine/fast_path.hpp): {"format": 1, "files": {rel: [{"hash": hex, "imports": [...]}, ...]}}.
 // <sidecar>@<backend>.contents.json — what the last build's artifact held (written
 //   before its smoke test, so a failed build has one too; engine/bundle.hpp), and
 //   .contents.prev.json, the build before it: read by audit and trace only.

@@ -20,6 +20,9 @@ using nlohmann::json;
 
 namespace {
 
+// Versions of one file whose imports the record keeps.
+constexpr std::size_t kVersionsKept = 8;
+
 bool is_python(const std::string& path) { return path.size() > 3 && path.compare(path.size() - 3, 3, ".py") == 0; }
 
 // True when `path` is a data source of the sidecar, or lies in a folder that is one.
@@ -43,6 +46,18 @@ std::string import_diff(const json& before, const json& after) {
     for (const auto& x : a)
         if (!b.count(x)) out.push_back("-" + x);
     return fmt::format("{}", fmt::join(out, ", "));
+}
+
+// The imports recorded for this content of `path`, or null.
+const json* recorded_imports(const json& record, const std::string& path, const std::string& hash) {
+    const auto& files = record["files"];
+    const auto it = files.find(path);
+    if (it == files.end() || !it->is_array()) return nullptr;
+    for (const auto& version : *it)
+        if (version.is_object() && version.value("hash", "") == hash && version.contains("imports") &&
+            version["imports"].is_array())
+            return &version["imports"];
+    return nullptr;
 }
 
 std::string modules_text(const std::vector<std::string>& changed) {
@@ -107,8 +122,6 @@ FastPath consider_fast_path(BuildContext& ctx, const Evaluation& ev, bool force)
     if (!ev.previous) return full("no previous build to patch");
     const auto& prev = *ev.previous;
     if (prev.parts.config != ev.key.config) return full("the config changed");
-    if (prev.parts.toolchain != ev.key.toolchain) return full("the toolchain changed");
-    if (!output_intact(prev.output)) return full("the installed output is missing or was modified");
 
     const auto previous = ctx.states.load_inputs(sc.name, ev.backend_name());
     std::map<std::string, Hash128> before;
@@ -125,7 +138,10 @@ FastPath consider_fast_path(BuildContext& ctx, const Evaluation& ev, bool force)
         before.erase(it);
     }
     if (!before.empty()) return full(escape_name(before.begin()->first) + " was removed");
+    // After added and removed inputs: a plan may list the inputs, so those change it.
+    if (prev.parts.toolchain != ev.key.toolchain) return full("the toolchain changed");
     if (fp.changed.empty()) return full("no input changed");
+    if (!output_intact(prev.output)) return full("the installed output is missing or was modified");
     for (const auto& p : fp.changed) {
         if (!is_python(p)) return full(escape_name(p) + " changed, and it is not a Python module");
         if (bundled_as_data(sc, p)) return full(escape_name(p) + " changed, and it is bundled as data");
@@ -136,9 +152,10 @@ FastPath consider_fast_path(BuildContext& ctx, const Evaluation& ev, bool force)
     if (!patch.refused.empty()) return full(patch.refused);
 
     const auto record = ctx.states.load_imports(sc.name, ev.backend_name());
+    std::map<std::string, const json*> was;
     for (const auto& p : fp.changed) {
-        const json* entry = record && (*record)["files"].contains(p) ? &(*record)["files"][p] : nullptr;
-        if (!entry || !entry->is_object() || entry->value("hash", "") != previous_hash[p] || !entry->contains("imports"))
+        was[p] = record ? recorded_imports(*record, p, previous_hash[p]) : nullptr;
+        if (!was[p])
             return full("no record of what " + escape_name(p) + " imported in the previous build (built without the fast path)");
     }
     json now;
@@ -154,9 +171,8 @@ FastPath consider_fast_path(BuildContext& ctx, const Evaluation& ev, bool force)
         if (!scanned.is_object() || !scanned.contains("imports"))
             return full(fmt::format("{} cannot be read as Python ({})", escape_name(p),
                                     scanned.is_object() ? scanned.value("error", "no answer") : "no answer"));
-        const auto& was = (*record)["files"][p]["imports"];
-        if (was != scanned["imports"])
-            return full(fmt::format("imports of {} changed ({})", escape_name(p), import_diff(was, scanned["imports"])));
+        if (*was[p] != scanned["imports"])
+            return full(fmt::format("imports of {} changed ({})", escape_name(p), import_diff(*was[p], scanned["imports"])));
         fp.scanned[p] = {{"hash", hash_now[p]}, {"imports", scanned["imports"]}};
     }
     fp.verdict = FastPath::Verdict::fast;
@@ -175,14 +191,14 @@ ImportRecorder::~ImportRecorder() {
 void ImportRecorder::start() {
     if (!wanted_) return;
     const auto& sc = *ev_.sidecar;
-    const auto record = ctx_.states.load_imports(sc.name, ev_.backend_name());
+    previous_ = ctx_.states.load_imports(sc.name, ev_.backend_name()).value_or(json::object());
+    if (!previous_.contains("files")) previous_["files"] = json::object();
     for (const auto& i : ev_.inputs) {
         if (!is_python(i.path)) continue;
         const auto hash = i.hash.hex();
-        const json* known = ev_.fast_path.scanned.contains(i.path) ? &ev_.fast_path.scanned[i.path]
-                            : record && (*record)["files"].contains(i.path) ? &(*record)["files"][i.path]
-                                                                            : nullptr;
-        if (known && known->is_object() && known->value("hash", "") == hash && known->contains("imports"))
+        if (ev_.fast_path.scanned.contains(i.path) && ev_.fast_path.scanned[i.path].value("hash", "") == hash)
+            files_[i.path] = ev_.fast_path.scanned[i.path]["imports"];
+        else if (const json* known = recorded_imports(previous_, i.path, hash))
             files_[i.path] = *known;
         else
             to_scan_.push_back(i.path);
@@ -200,15 +216,23 @@ std::string ImportRecorder::save() {
     try {
         if (scanning_.valid()) {
             const auto scanned = scanning_.get();
-            std::map<std::string, std::string> hash;
-            for (const auto& i : ev_.inputs) hash[i.path] = i.hash.hex();
-            for (const auto& p : to_scan_) {
-                // A file that does not parse has no record: a change to it builds in full.
-                if (scanned.contains(p) && scanned[p].contains("imports"))
-                    files_[p] = {{"hash", hash[p]}, {"imports", scanned[p]["imports"]}};
-            }
+            // A file that does not parse gets no record: a change to it builds in full.
+            for (const auto& p : to_scan_)
+                if (scanned.contains(p) && scanned[p].contains("imports")) files_[p] = scanned[p]["imports"];
         }
-        ctx_.states.save_imports(sc.name, ev_.backend_name(), {{"format", 1}, {"files", files_}});
+        // Each input's imports now, then what earlier versions of it imported (a build
+        // restored from the cache may be the previous one next time), kVersionsKept in all.
+        json files = json::object();
+        for (const auto& i : ev_.inputs) {
+            if (!files_.contains(i.path)) continue;
+            const auto hash = i.hash.hex();
+            json versions = json::array({{{"hash", hash}, {"imports", files_[i.path]}}});
+            if (const auto it = previous_["files"].find(i.path); it != previous_["files"].end() && it->is_array())
+                for (const auto& v : *it)
+                    if (versions.size() < kVersionsKept && v.is_object() && v.value("hash", "") != hash) versions.push_back(v);
+            files[i.path] = std::move(versions);
+        }
+        ctx_.states.save_imports(sc.name, ev_.backend_name(), {{"format", 1}, {"files", files}});
         return "";
     } catch (const std::exception& e) {
         ctx_.states.remove_imports(sc.name, ev_.backend_name());

@@ -9,7 +9,9 @@
 //   - the same imports in each modified file: the import statements and the
 //     string-literal __import__/import_module calls, read from the syntax tree
 //     (imports_scan.py) and compared with the record kept from the previous build
-//     (<sidecar>@<backend>.imports.json, keyed by content hash).
+//     (<sidecar>@<backend>.imports.json: for each Python input, the imports of its
+//     last few versions by content hash, so that a build restored from the cache has
+//     them too).
 // Anything else, or a record that is missing, is a full build, and `why` says which.
 #pragma once
 
@@ -68,7 +70,8 @@ private:
     BuildContext& ctx_;
     const Evaluation& ev_;
     bool wanted_ = false;
-    nlohmann::json files_ = nlohmann::json::object();  // the new record's files, those known so far
+    nlohmann::json previous_;                           // the record as it was
+    nlohmann::json files_ = nlohmann::json::object();  // path -> imports now, those known so far
     std::vector<std::string> to_scan_;
     std::future<nlohmann::json> scanning_;
 };

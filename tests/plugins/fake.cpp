@@ -2,8 +2,8 @@
 // script that turns the staged inputs into an executable script printing them. Options
 // (sidecars.X.backends.fake) make it slow (delay_ms), fail (fail: true) or die of a
 // signal (crash: true). Each run bumps <work_dir>/runs, so a test can tell whether the
-// packager ran at all. Built twice, as "fake" and "fake2" (FAKE_BACKEND_NAME), so that
-// --backend has a second backend to switch to.
+// packager ran at all. Built three times (FAKE_BACKEND_NAME): "fake" and "fake2", so
+// that --backend has a second backend to switch to, and "fakepatch", with a fast path.
 #include <freezer/backend.hpp>
 #include <freezer/backend_util.hpp>
 
@@ -19,6 +19,28 @@ using namespace freezer::sdk;
 using namespace freezer::sdk::util;
 
 const std::vector<std::string> kKeys = {"delay_ms", "fail", "crash"};
+
+// "fakepatch" (FAKE_PATCH) has a fast path: its patch writes the same executable from
+// the staged inputs, bumps <work_dir>/patches instead of runs, and records the modules
+// it was given in <work_dir>/patched. A file <work_dir>/fail_patch makes it fail the
+// way a real patch that finds it does not apply does: "fast path refused: ...", exit 1
+// (a file, not an option: an option is config, and a config change is a full build).
+// $1 out file, $2 work dir, $3 previous executable, then the inputs.
+const char* kPatchScript = R"sh(set -e
+out=$1; work=$2; prev=$3; shift 3
+n=$(cat "$work/patches" 2>/dev/null || echo 0)
+echo $((n + 1)) > "$work/patches"
+if [ -e "$work/fail_patch" ]; then echo "fast path refused: told to fail" >&2; exit 1; fi
+if [ ! -x "$prev" ]; then echo "fast path refused: no previous executable at $prev" >&2; exit 1; fi
+{
+  echo '#!/bin/sh'
+  printf '%s\n' "while IFS= read -r line; do printf '%s\\n' \"\$line\"; done <<'FAKE_EOF'"
+  for f; do awk 1 "$f"; done
+  echo 'FAKE_EOF'
+} > "$out"
+chmod +x "$out"
+echo "fake: patched $out"
+)sh";
 
 // $1 out file, $2 work dir, $3 delay (seconds), $4 fail, $5 crash, then the inputs.
 // awk 1 ends every input with a newline, so the heredoc's delimiter stays on its own line.
@@ -95,6 +117,30 @@ public:
         plan.standalone = true;
         return plan;
     }
+
+#ifdef FAKE_PATCH
+    bool can_patch() const override { return true; }
+
+    Patch patch(const PatchRequest& pr) const override {
+        const auto& rq = pr.request;
+        Patch out;
+        Step record;
+        record.kind = Step::Kind::write_file;
+        record.description = "record the modules to patch";
+        record.path = rq.work_dir + "/patched";
+        for (const auto& c : pr.changed) record.content += c + "\n";
+        Step run;
+        run.description = name() + " patch " + rq.sidecar;
+        run.cwd = rq.stage_dir;
+        run.argv = {"/bin/sh", "-c", kPatchScript, name(), rq.out_dir + "/" + rq.sidecar, rq.work_dir,
+                    pr.previous_dir + "/" + pr.previous_executable};
+        run.argv.insert(run.argv.end(), rq.inputs.begin(), rq.inputs.end());
+        out.plan.steps = {record, run};
+        out.plan.artifact_dir = rq.out_dir;
+        out.plan.executable = rq.sidecar;
+        return out;
+    }
+#endif
 };
 
 }  // namespace
