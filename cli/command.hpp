@@ -50,6 +50,7 @@ std::optional<config::Project> load_project(const Session& session, const Global
 
 // Every command, in the order `--help` lists them.
 Run add_build(CLI::App&, const Globals&);
+Run add_watch(CLI::App&, const Globals&);
 Run add_smoke(CLI::App&, const Globals&);
 Run add_matrix(CLI::App&, const Globals&);
 Run add_compare(CLI::App&, const Globals&);

@@ -20,7 +20,7 @@ using namespace freezer::cli;
 namespace {
 
 constexpr Command kCommands[] = {
-    {"build", add_build},   {"smoke", add_smoke}, {"matrix", add_matrix},   {"compare", add_compare},
+    {"build", add_build},   {"watch", add_watch}, {"smoke", add_smoke}, {"matrix", add_matrix},   {"compare", add_compare},
     {"explain", add_explain}, {"plan", add_plan}, {"trace", add_trace}, {"cache", add_cache}, {"init", add_init},     {"check", add_check},
     {"audit", add_audit},
     {"backends", add_backends}, {"clean", add_clean},
@@ -32,6 +32,7 @@ constexpr const char* kAbout =
     "  freezer build              build every sidecar in ./freezer.yaml that changed\n"
     "  freezer build -j 2         ... two CPUs' worth at a time\n"
     "  freezer build api --force  rebuild one sidecar from scratch\n"
+    "  freezer watch              build, then rebuild each sidecar when its inputs change\n"
     "  freezer smoke              run the smoke tests on what is installed\n"
     "  freezer compare api --backends pyinstaller,nuitka,pex-scie --html report.html\n"
     "  freezer init --from-tauri src-tauri/tauri.conf.json\n"

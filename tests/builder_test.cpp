@@ -93,7 +93,7 @@ int closed_port() {
 class Fixture {
 public:
     Fixture() {
-        for (const char* name : {"fake", "fake2"}) {
+        for (const char* name : {"fake", "fake2", "fakepatch"}) {
             auto out = load_plugin(kTestPlugins / fmt::format("freezer-backend-{}.so", name));
             INFO(out.error);
             REQUIRE(out.backend);
@@ -650,4 +650,188 @@ TEST_CASE("a build sweeps the temp folders of freezers that are gone, not of tho
     CHECK_FALSE(fs::exists(dead));
     CHECK(fs::exists(alive));
     CHECK(fs::exists(other));
+}
+
+// The fast path (engine/fast_path.hpp) on "fakepatch", whose patch rewrites the
+// executable from the staged inputs and counts itself in <work_dir>/patches.
+namespace {
+
+struct FastPathFixture : Fixture {
+    FastPathFixture() {
+        config(project_yaml(R"(  app:
+    root: app
+    entry: main.py
+    backend: fakepatch
+    data: [{src: conf.py, dest: .}, {src: data.txt, dest: .}]
+    smoke: {run: [], expect_stdout: "VERSION = '"}
+)"));
+        write(dir / "app/main.py", "import json\nVERSION = '1'\n");
+        write(dir / "app/util.py", "\"\"\"Helpers; this docstring says import sys, which imports nothing.\"\"\"\nimport os\n");
+        write(dir / "app/data.txt", "data 1\n");
+        write(dir / "app/conf.py", "SETTING = 1\n");
+    }
+    int patches() {
+        const auto file = dir / ".freezer/cache/backends/fakepatch/app/patches";
+        return fs::exists(file) ? std::stoi(read(file)) : 0;
+    }
+    int full_runs() { return runs("app", "fakepatch"); }
+    SidecarResult rebuild() {
+        auto r = build_one();
+        UNSCOPED_INFO("reason: " << r.reason << "; path: " << r.build_path << "; error: " << r.error);
+        return r;
+    }
+    fs::path record() const { return dir / ".freezer/state/app@fakepatch.imports.json"; }
+    void edit_config(const std::string& from, const std::string& to) {
+        auto text = read(dir / "freezer.yaml");
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        config(text.replace(at, from.size(), to));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the fast path patches a module whose imports did not change; it is staged, smoke-tested and cached",
+          "[builder][fast_path]") {
+    FastPathFixture f;
+    auto r = f.rebuild();
+    REQUIRE(r.status == Status::built);
+    CHECK(r.build_path == "full build: no previous build to patch");
+    CHECK_FALSE(r.fast_path);
+    CHECK(f.full_runs() == 1);
+    CHECK(fs::exists(f.record()));
+
+    write(f.dir / "app/main.py", "import json\nVERSION = '2'\n");
+    const auto p = f.project();
+    Recorder quiet;
+    const auto x = Builder(p, f.host, quiet).explain("app");
+    CHECK(x.build_path == "fast path: 1 module recompiled (main.py)");
+    CHECK(x.fast_path);
+    r = f.rebuild();
+    REQUIRE(r.status == Status::built);
+    CHECK(r.fast_path);
+    CHECK(r.build_path == "fast path: 1 module recompiled (main.py)");
+    CHECK(r.smoke.ran);
+    CHECK(f.full_runs() == 1);
+    CHECK(f.patches() == 1);
+    CHECK(read(f.dir / ".freezer/cache/backends/fakepatch/app/patched") == "main.py\n");
+    CHECK_THAT(f.run("app"), Catch::Contains("VERSION = '2'"));
+    CHECK(f.rebuild().status == Status::skipped);
+
+    // Two modules at once; a docstring's "import" is not an import.
+    write(f.dir / "app/main.py", "import json\nVERSION = '3'\n");
+    write(f.dir / "app/util.py", "\"\"\"Helpers; now it also says import csv.\"\"\"\nimport os\n");
+    r = f.rebuild();
+    CHECK(r.build_path == "fast path: 2 modules recompiled (main.py, util.py)");
+    CHECK(f.patches() == 2);
+
+    // A fast-path build was cached like any other: going back restores it.
+    write(f.dir / "app/main.py", "import json\nVERSION = '2'\n");
+    write(f.dir / "app/util.py", "\"\"\"Helpers; this docstring says import sys, which imports nothing.\"\"\"\nimport os\n");
+    CHECK(f.rebuild().status == Status::restored);
+    CHECK_THAT(f.run("app"), Catch::Contains("VERSION = '2'"));
+
+    // A patched binary that fails its smoke test is not installed.
+    write(f.dir / "app/main.py", "import json\nVERSON = 'typo'\n");
+    r = f.rebuild();
+    CHECK(r.status == Status::failed);
+    CHECK(r.fast_path);
+    CHECK_THAT(r.error, Catch::Contains("smoke test failed"));
+    CHECK_THAT(f.run("app"), Catch::Contains("VERSION = '2'"));
+}
+
+TEST_CASE("the fast path is not taken for a changed import, a new or removed module, data, config or --force",
+          "[builder][fast_path]") {
+    FastPathFixture f;
+    REQUIRE(f.rebuild().status == Status::built);
+    int full = 1;
+    auto expect_full = [&](const std::string& why) {
+        const auto r = f.rebuild();
+        CHECK(r.status == Status::built);
+        CHECK(r.build_path == "full build: " + why);
+        CHECK_FALSE(r.fast_path);
+        CHECK(f.full_runs() == ++full);
+        CHECK(f.patches() == 0);
+    };
+
+    // Every step has content not built before, so that none restores from the cache.
+    write(f.dir / "app/main.py", "import json\nfrom os import path\nVERSION = '2'\n");
+    expect_full("imports of main.py changed (+os, +os.path)");
+    write(f.dir / "app/main.py", "import json\nfrom os import path\nimport importlib\nVERSION = '3'\n"
+                                 "def later():\n    return importlib.import_module('csv')\n");
+    expect_full("imports of main.py changed (+csv, +importlib)");
+    write(f.dir / "app/main.py", "import json\nVERSION = '4'\n");
+    expect_full("imports of main.py changed (-csv, -importlib, -os, -os.path)");
+    write(f.dir / "app/extra.py", "X = 1\n");
+    expect_full("new input extra.py");
+    fs::remove(f.dir / "app/extra.py");
+    write(f.dir / "app/main.py", "import json\nVERSION = '5'\n");
+    expect_full("extra.py was removed");
+    write(f.dir / "app/data.txt", "data 2\n");
+    expect_full("data.txt changed, and it is not a Python module");
+    write(f.dir / "app/conf.py", "SETTING = 2\n");
+    expect_full("conf.py changed, and it is bundled as data");
+    write(f.dir / "app/main.py", "import json\nVERSION = '6'\nif :\n");
+    {
+        const auto r = f.rebuild();  // the fake bundles it as is; the smoke test still passes
+        CHECK(r.status == Status::built);
+        CHECK_THAT(r.build_path, Catch::StartsWith("full build: main.py cannot be read as Python (SyntaxError"));
+        ++full;
+    }
+    write(f.dir / "app/main.py", "import json\nVERSION = '7'\n");
+    expect_full("no record of what main.py imported in the previous build (built without the fast path)");
+    f.edit_config("    backend: fakepatch\n", "    backend: fakepatch\n    hidden_imports: [json]\n");
+    write(f.dir / "app/main.py", "import json\nVERSION = '8'\n");
+    expect_full("the config changed");
+    write(f.dir / "app/main.py", "import json\nVERSION = '9'\n");
+    {
+        BuildOptions force;
+        force.force = true;
+        const auto r = f.build_one(force);
+        CHECK(r.build_path == "full build: --force");
+        CHECK(f.full_runs() == 1);  // --force emptied the work folder, counter and all
+    }
+    // And after all that, a plain edit takes the fast path again.
+    write(f.dir / "app/main.py", "import json\nVERSION = '10'\n");
+    const auto r = f.rebuild();
+    CHECK(r.fast_path);
+    CHECK(f.patches() == 1);
+}
+
+TEST_CASE("a build without the import record, or with another toolchain, is a full one; a failed patch falls back",
+          "[builder][fast_path]") {
+    FastPathFixture f;
+    REQUIRE(f.rebuild().status == Status::built);
+
+    // A previous build made before the fast path existed has no import record.
+    fs::remove(f.record());
+    write(f.dir / "app/main.py", "import json\nVERSION = '2'\n");
+    auto r = f.rebuild();
+    CHECK(r.build_path == "full build: no record of what main.py imported in the previous build (built without the fast path)");
+    CHECK(fs::exists(f.record()));  // that build made one
+    write(f.dir / "app/main.py", "import json\nVERSION = '3'\n");
+    CHECK(f.rebuild().fast_path);
+
+    // The previous build's toolchain part differs (another packager version, a
+    // dependency upgraded, another plan): as if it was made with other tools.
+    const auto state_file = f.dir / ".freezer/state/app@fakepatch.json";
+    auto state = nlohmann::json::parse(read(state_file));
+    state["parts"]["toolchain"] = std::string(32, '0');
+    write(state_file, state.dump());
+    write(f.dir / "app/main.py", "import json\nVERSION = '4'\n");
+    r = f.rebuild();
+    CHECK(r.build_path == "full build: the toolchain changed");
+    CHECK_FALSE(r.fast_path);
+
+    // A patch that finds it does not apply: the full build runs and installs.
+    write(f.dir / ".freezer/cache/backends/fakepatch/app/fail_patch", "");
+    write(f.dir / "app/main.py", "import json\nVERSION = '5'\n");
+    const int before = f.full_runs();
+    r = f.rebuild();
+    CHECK(r.status == Status::built);
+    CHECK_FALSE(r.fast_path);
+    CHECK(r.build_path == "full build: the fast path failed: told to fail");
+    CHECK(f.full_runs() == before + 1);
+    CHECK_THAT(f.run("app"), Catch::Contains("VERSION = '5'"));
+    CHECK_THAT(read(r.log), Catch::Contains("fast path refused: told to fail"));
 }

@@ -12,17 +12,18 @@ ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__)
 # folder -> the core layers it may include from (besides itself, the SDK and config).
 ALLOWED = {
     "core/util": set(),
+    "core/platform": {"util"},
     "core/inputs": {"util"},
     "core/cache": {"util", "inputs"},
     "core/process": {"util"},
     "core/plugins": {"util", "process"},
-    "core/engine": {"util", "inputs", "cache", "process", "plugins"},
+    "core/engine": {"util", "platform", "inputs", "cache", "process", "plugins"},
     "compare": {"util", "inputs", "process", "plugins", "engine"},
-    "cli": {"util", "engine"},
+    "cli": {"util", "platform", "engine"},
     "config": set(),
     "backends": set(),
 }
-LAYERS = {"util", "inputs", "cache", "process", "plugins", "engine"}
+LAYERS = {"util", "platform", "inputs", "cache", "process", "plugins", "engine"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 problems = []

@@ -10,7 +10,8 @@ Same when:
     unmarshalled and compared field by field, nested code included, with co_filename;
   - every other entry holds the same bytes once decompressed; a zip (base_library.zip,
     which PyInstaller writes again with new timestamps) the same members and code.
-For onedir folders the files beside the executables must be the same too.
+For onedir folders the files beside the executables must be the same too (a zip: the
+same members and code, as above).
 Prints each difference; exits 1 when there is one, 0 when none.
 """
 import filecmp
@@ -69,10 +70,13 @@ def zip_diff(a, b, where, problems):
 
 
 def executable_of(path):
-    if os.path.isdir(path):
-        name = os.path.basename(os.path.normpath(path))
-        return os.path.join(path, name)
-    return path
+    """A onedir folder's executable: the one executable file at its top."""
+    if not os.path.isdir(path):
+        return path
+    found = [e.path for e in os.scandir(path) if e.is_file() and os.access(e.path, os.X_OK)]
+    if len(found) != 1:
+        raise SystemExit(f"{path}: expected one executable at the top, found {len(found)}")
+    return found[0]
 
 
 def contents(path):
@@ -131,9 +135,13 @@ def compare(a, b):
             if d:
                 problems.append(d)
     if os.path.isdir(a) and os.path.isdir(b):
-        name = os.path.basename(os.path.normpath(a))
+        name = os.path.basename(executable_of(a))
         for rel in folder_diff(a, b, skip=name):
-            problems.append(f"onedir file differs: {rel}")
+            if rel.endswith(".zip") and os.path.isfile(os.path.join(a, rel)) and os.path.isfile(os.path.join(b, rel)):
+                with open(os.path.join(a, rel), "rb") as fa, open(os.path.join(b, rel), "rb") as fb:
+                    zip_diff(fa.read(), fb.read(), rel, problems)
+            else:
+                problems.append(f"onedir file differs: {rel}")
     return problems, len(a_items), len(a_mods)
 
 

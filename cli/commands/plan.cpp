@@ -33,6 +33,8 @@ json plan_json(const DryRun& d) {
             {"backend", x.backend},
             {"action", to_string(x.action)},
             {"reason", x.reason},
+            {"build_path", x.build_path.empty() ? json(nullptr) : json(x.build_path)},
+            {"fast_path", x.fast_path},
             {"key", x.key},
             {"cpu_tokens", d.cpu_tokens},
             {"cpu_budget", d.cpu_budget},
@@ -50,6 +52,7 @@ void print_plan(const DryRun& d, const Style& style) {
     else
         fmt::print("freezer: {} with {}: a build would {} ({})\n", style.bold(x.sidecar), x.backend,
                    x.action == Explanation::Action::restore ? "restore it from the cache" : "run these steps", x.reason);
+    if (x.action == Explanation::Action::build && !x.build_path.empty()) fmt::print("  {}\n", x.build_path);
     fmt::print("{} step{} of a build, with {} of {} CPU tokens; nothing was run:\n", d.plan.steps.size(),
                d.plan.steps.size() == 1 ? "" : "s", d.cpu_tokens, d.cpu_budget);
     int n = 0;

@@ -161,7 +161,8 @@ std::optional<json> StateStore::load_imports(const std::string& sidecar, const s
     std::string text;
     if (!read_file(file(sidecar, backend, ".imports.json"), text)) return std::nullopt;
     auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || j.value("format", 0) != 1 || !j.contains("files") || !j["files"].is_object())
+    if (!j.is_object() || j.value("format", 0) != formats::kImportRecord || !j.contains("files") ||
+        !j["files"].is_object())
         return std::nullopt;
     return j;
 }

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "engine/install.hpp"
@@ -18,12 +20,18 @@ bool wants_tauri_copy(const BuildContext& ctx, const config::Sidecar& sc, const 
     return ctx.project.tauri_dir && backend == sc.backend;
 }
 
-void install_tauri_copy(BuildContext& ctx, const config::Sidecar& sc, const fs::path& executable, SidecarResult& r) {
+void install_tauri_copy(BuildContext& ctx, const config::Sidecar& sc, const fs::path& executable, SidecarResult& r,
+                        bool fresh) {
     const fs::path target = ctx.layout.tauri_copy(sc.name, ctx.toolchain.target_triple());
     r.tauri_copy = target;
+    // On a skip, a copy made after the installed binary (same size, executable) is that
+    // binary's. After a build it is always written: two builds within one timestamp tick
+    // of the file system would look alike by size and time.
     struct stat src, dst;
-    if (::stat(executable.c_str(), &src) == 0 && ::stat(target.c_str(), &dst) == 0 && src.st_size == dst.st_size &&
-        dst.st_mtim.tv_sec >= src.st_mtim.tv_sec && (dst.st_mode & 0111))
+    if (!fresh && ::stat(executable.c_str(), &src) == 0 && ::stat(target.c_str(), &dst) == 0 &&
+        src.st_size == dst.st_size &&
+        std::pair(dst.st_mtim.tv_sec, dst.st_mtim.tv_nsec) >= std::pair(src.st_mtim.tv_sec, src.st_mtim.tv_nsec) &&
+        (dst.st_mode & 0111))
         return;  // already there
     try {
         const Fd in = open_fd(executable, O_RDONLY);
@@ -45,7 +53,7 @@ void commit_build(BuildContext& ctx, const Evaluation& ev, const Artifact& artif
                                           ctx.layout.installed_dir(ev.output_name()));
     r.artifact = installed.dir / installed.executable;
     r.size = installed.size;
-    if (wants_tauri_copy(ctx, sc, ev.backend_name())) install_tauri_copy(ctx, sc, r.artifact, r);
+    if (wants_tauri_copy(ctx, sc, ev.backend_name())) install_tauri_copy(ctx, sc, r.artifact, r, /*fresh=*/true);
 
     BuildState state;
     state.key = ev.key.key;

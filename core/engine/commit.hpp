@@ -28,10 +28,12 @@ enum class StoreInCache { yes, no };
 void commit_build(BuildContext& ctx, const Evaluation& ev, const Artifact& artifact, StoreInCache store,
                   SidecarResult& r);
 
-// Copies the installed executable to <output.tauri>/<sidecar>-<triple> (temp + rename);
-// a copy that is already there is left alone. Only for the sidecar's configured backend.
+// Copies the installed executable to <output.tauri>/<sidecar>-<triple> (temp + rename).
+// `fresh`: the executable was just built, so the copy is always written; otherwise (a
+// skip) a copy that is already there is left alone. Only for the sidecar's configured
+// backend.
 void install_tauri_copy(BuildContext& ctx, const config::Sidecar& sc, const std::filesystem::path& executable,
-                        SidecarResult& r);
+                        SidecarResult& r, bool fresh);
 
 // True when the sidecar's installed output is also copied for Tauri.
 bool wants_tauri_copy(const BuildContext& ctx, const config::Sidecar& sc, const std::string& backend);

@@ -12,6 +12,7 @@
 #include "engine/imports_script.hpp"
 #include "process/process.hpp"
 #include "util/error.hpp"
+#include "util/formats.hpp"
 #include "util/names.hpp"
 
 namespace freezer {
@@ -232,7 +233,7 @@ std::string ImportRecorder::save() {
                     if (versions.size() < kVersionsKept && v.is_object() && v.value("hash", "") != hash) versions.push_back(v);
             files[i.path] = std::move(versions);
         }
-        ctx_.states.save_imports(sc.name, ev_.backend_name(), {{"format", 1}, {"files", files}});
+        ctx_.states.save_imports(sc.name, ev_.backend_name(), {{"format", formats::kImportRecord}, {"files", files}});
         return "";
     } catch (const std::exception& e) {
         ctx_.states.remove_imports(sc.name, ev_.backend_name());

@@ -311,7 +311,7 @@ SidecarResult finish_skip(BuildContext& ctx, const Evaluation& ev) {
         state.smoke = smoke_digest(ev.sidecar->smoke);
         ctx.states.save(r.name, r.backend, state, ev.inputs);
     }
-    if (wants_tauri_copy(ctx, *ev.sidecar, r.backend)) install_tauri_copy(ctx, *ev.sidecar, r.artifact, r);
+    if (wants_tauri_copy(ctx, *ev.sidecar, r.backend)) install_tauri_copy(ctx, *ev.sidecar, r.artifact, r, /*fresh=*/false);
     return r;
 }
 

@@ -10,6 +10,11 @@ namespace freezer::formats {
 //   1: first version (key parts, config, toolchain, output files by stat, smoke digest)
 inline constexpr int kState = 1;
 
+// .freezer/state/<sidecar>@<backend>.imports.json, the fast path's import record
+// (engine/fast_path.hpp).
+//   1: first version (per Python input, its last versions' imports by content hash)
+inline constexpr int kImportRecord = 1;
+
 // .freezer/state/statcache[-stage] (inputs/stat_cache.hpp): the version is the last
 // character of its magic, "FRZSTAT<n>".
 //   1: first version (scan start, entries with stat data and XXH3-128, XXH3-64 checksum)
@@ -35,7 +40,8 @@ inline constexpr int kManifest = 1;
 inline constexpr char kRemoteAcDomain[] = "freezer-ac-1:";
 
 // The JSON that --json prints (build, smoke, check, explain, cache, backends).
-//   1: first version
+//   1: first version; build_path and fast_path added to build and explain (more keys
+//      are not a new version)
 inline constexpr int kReport = 1;
 
 // `freezer compare --json` (config/compare.schema.json).
