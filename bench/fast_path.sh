@@ -45,16 +45,22 @@ bench_case() {
                 --paths "$dir/app" --exclude-module tkinter "${extra[@]}" "$dir/app/$entry")
   local direct_cmd
   printf -v direct_cmd '%q ' "${direct[@]}"
-  local edit_cmd="sed -i \"s/^BENCH_EDIT = .*/BENCH_EDIT = \$RANDOM\$RANDOM/\" $dir/app/$edit"
+  # A new value each time (hyperfine's shell is sh: no $RANDOM).
+  local edit_cmd="sed -i \"s/^BENCH_EDIT = .*/BENCH_EDIT = \$(date +%s%N)/\" $dir/app/$edit"
   # Warm both: a full build each, then one fast-path build so freezer's import record
   # and PyInstaller's work folder are as a developer's would be mid-session.
   "$FREEZER" -C "$dir" build >/dev/null
   mkdir -p "$direct_work" && eval "$direct_cmd" >/dev/null 2>&1
-  eval "$edit_cmd" && "$FREEZER" -C "$dir" build -v | grep -q "fast path:" \
-    || { echo "bench: $name did not take the fast path" >&2; exit 1; }
-  hyperfine --runs "$runs" --export-json "$RESULTS/fast_path_$name.json" \
+  eval "$edit_cmd"
+  local warm
+  warm=$("$FREEZER" -C "$dir" build -v)
+  grep -q "fast path:" <<<"$warm" || { echo "bench: $name did not take the fast path:" >&2; echo "$warm" >&2; exit 1; }
+  hyperfine --runs "$runs" --warmup 1 --export-json "$RESULTS/fast_path_$name.json" \
     -n "freezer build (fast path)" --prepare "$edit_cmd" "$FREEZER -C $dir build" \
     -n "pyinstaller incremental" --prepare "$edit_cmd" "$direct_cmd"
+  # The timed builds were fast-path builds, not skips: the last one's log says so.
+  grep -q "^freezer: fast path:" "$dir/.freezer/logs/$name.log" \
+    || { echo "bench: the last timed build of $name was no fast-path build" >&2; exit 1; }
   "$PYTHON" - "$RESULTS/fast_path_$name.json" "$name" "$mode" >> "$summary.rows" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}

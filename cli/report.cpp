@@ -153,12 +153,7 @@ void TerminalReporter::print_result(const SidecarResult& r) {
         case Status::failed:
             fmt::print("freezer: {} {} after {}: {}\n", who, style_.red("FAILED"), human_duration(r.duration),
                        r.error);
-            if (!r.log_tail.empty()) {
-                fmt::print("  last {} lines of {}:\n", r.log_tail.size(),
-                           r.smoke.ran && !r.smoke.passed ? "the binary's output" : r.log.string());
-                for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style_.dim("|"), l);
-            }
-            if (!r.log.empty()) fmt::print("  full log: {}\n", r.log.string());
+            print_failure_tail(style_, r);
             break;
     }
 }
@@ -201,6 +196,15 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
     line += " in " + human_duration(total);
     fmt::print("freezer: {}\n", counts[2] || counts[3] ? style_.red(line) : line);
     std::fflush(stdout);
+}
+
+void print_failure_tail(const Style& style, const SidecarResult& r) {
+    if (!r.log_tail.empty()) {
+        fmt::print("  last {} lines of {}:\n", r.log_tail.size(),
+                   r.smoke.ran && !r.smoke.passed ? "the binary's output" : r.log.string());
+        for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style.dim("|"), l);
+    }
+    if (!r.log.empty()) fmt::print("  full log: {}\n", r.log.string());
 }
 
 nlohmann::json to_json(const SidecarResult& r) {

@@ -37,6 +37,9 @@ inline constexpr int kReportFormat = formats::kReport;
 
 // A plan's metrics as the backend named them: "ccache hits 12, ccache misses 3".
 std::string metrics_text(const std::map<std::string, long long>& metrics);
+// The end of a failed sidecar's log (or of its binary's output, for a failed smoke
+// test) and where the full log is: the lines under a FAILED line.
+void print_failure_tail(const Style& style, const SidecarResult& r);
 
 class TerminalReporter final : public Reporter {
 public:

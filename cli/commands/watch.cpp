@@ -138,12 +138,7 @@ private:
             case Status::failed:
                 fmt::print("{} {} {} after {}: {}{}\n", stamp, name, style_.red("FAILED"), human_duration(r.duration),
                            r.error, kept(r));
-                if (!r.log_tail.empty()) {
-                    fmt::print("  last {} lines of {}:\n", r.log_tail.size(),
-                               r.smoke.ran && !r.smoke.passed ? "the binary's output" : r.log.string());
-                    for (const auto& l : r.log_tail) fmt::print("  {} {}\n", style_.dim("|"), l);
-                }
-                if (!r.log.empty()) fmt::print("  full log: {}\n", r.log.string());
+                print_failure_tail(style_, r);
                 break;
         }
     }

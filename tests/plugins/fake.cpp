@@ -8,6 +8,7 @@
 #include <freezer/backend_util.hpp>
 
 #include <stdexcept>
+#include <string>
 
 #ifndef FAKE_BACKEND_NAME
 #define FAKE_BACKEND_NAME "fake"
@@ -20,46 +21,46 @@ using namespace freezer::sdk::util;
 
 const std::vector<std::string> kKeys = {"delay_ms", "fail", "crash"};
 
+// write_executable INPUT...: $out becomes a script that prints the inputs. awk 1 ends
+// every input with a newline, so the heredoc's delimiter stays on its own line. The
+// script uses shell builtins only: a standalone smoke test drops the interpreter's
+// folder (/usr/bin for /usr/bin/python3) from PATH.
+const std::string kWriteExecutable = R"sh(write_executable() {
+  {
+    echo '#!/bin/sh'
+    printf '%s\n' "while IFS= read -r line; do printf '%s\\n' \"\$line\"; done <<'FAKE_EOF'"
+    for f; do awk 1 "$f"; done
+    echo 'FAKE_EOF'
+  } > "$out"
+  chmod +x "$out"
+}
+)sh";
+
 // "fakepatch" (FAKE_PATCH) has a fast path: its patch writes the same executable from
 // the staged inputs, bumps <work_dir>/patches instead of runs, and records the modules
 // it was given in <work_dir>/patched. A file <work_dir>/fail_patch makes it fail the
 // way a real patch that finds it does not apply does: "fast path refused: ...", exit 1
 // (a file, not an option: an option is config, and a config change is a full build).
 // $1 out file, $2 work dir, $3 previous executable, then the inputs.
-const char* kPatchScript = R"sh(set -e
+const std::string kPatchScript = kWriteExecutable + R"sh(set -e
 out=$1; work=$2; prev=$3; shift 3
 n=$(cat "$work/patches" 2>/dev/null || echo 0)
 echo $((n + 1)) > "$work/patches"
 if [ -e "$work/fail_patch" ]; then echo "fast path refused: told to fail" >&2; exit 1; fi
 if [ ! -x "$prev" ]; then echo "fast path refused: no previous executable at $prev" >&2; exit 1; fi
-{
-  echo '#!/bin/sh'
-  printf '%s\n' "while IFS= read -r line; do printf '%s\\n' \"\$line\"; done <<'FAKE_EOF'"
-  for f; do awk 1 "$f"; done
-  echo 'FAKE_EOF'
-} > "$out"
-chmod +x "$out"
+write_executable "$@"
 echo "fake: patched $out"
 )sh";
 
 // $1 out file, $2 work dir, $3 delay (seconds), $4 fail, $5 crash, then the inputs.
-// awk 1 ends every input with a newline, so the heredoc's delimiter stays on its own line.
-// The script it writes uses shell builtins only: a standalone smoke test drops the
-// interpreter's folder (/usr/bin for /usr/bin/python3) from PATH.
-const char* kScript = R"sh(set -e
+const std::string kScript = kWriteExecutable + R"sh(set -e
 out=$1; work=$2; delay=$3; fail=$4; crash=$5; shift 5
 runs=$(cat "$work/runs" 2>/dev/null || echo 0)
 echo $((runs + 1)) > "$work/runs"
 [ "$delay" = 0 ] || sleep "$delay"
 if [ "$fail" = 1 ]; then echo "fake: failing on purpose" >&2; exit 1; fi
 if [ "$crash" = 1 ]; then ulimit -c 0; kill -SEGV $$; fi
-{
-  echo '#!/bin/sh'
-  printf '%s\n' "while IFS= read -r line; do printf '%s\\n' \"\$line\"; done <<'FAKE_EOF'"
-  for f; do awk 1 "$f"; done
-  echo 'FAKE_EOF'
-} > "$out"
-chmod +x "$out"
+write_executable "$@"
 echo "fake: wrote $out from $# inputs"
 )sh";
 
