@@ -205,11 +205,16 @@ TEST_CASE("pyinstaller: the fast path runs its helper on the previous executable
 
 TEST_CASE("pyinstaller: no fast path outside the tested versions, for a .spec or with extra_args",
           "[plan][pyinstaller][fast_path]") {
-    for (const char* version : {"6.21.0", "7.0.0", "5.13.2", "unknown"}) {
+    for (const char* version : {"6.15.0", "6.23.0", "7.0.0", "5.13.2", "unknown"}) {
         auto pr = patch_request();
         pr.request.tool.version = version;
         CHECK(patch(pr).refused == std::string("PyInstaller ") + version +
-                                       " is outside the fast path's tested range (6.22.x)");
+                                       " is outside the fast path's tested range (6.16 to 6.22)");
+    }
+    for (const char* version : {"6.16.0", "6.19.0", "6.22.3"}) {
+        auto pr = patch_request();
+        pr.request.tool.version = version;
+        CHECK(patch(pr).refused.empty());
     }
     auto pr = patch_request();
     pr.request.options = map({{"spec", scalar("api.spec")}});

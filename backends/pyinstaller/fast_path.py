@@ -46,6 +46,11 @@ def main(argv):
     except Refused as e:
         print(f"fast path refused: {e}", file=sys.stderr)
         return 1
+    except Exception as e:  # a PyInstaller that is not shaped as expected: say what broke
+        import traceback
+        traceback.print_exc()
+        print(f"fast path refused: the helper failed ({type(e).__name__}: {e})", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -28,8 +28,12 @@ const std::vector<std::string> kKeys = {"spec",     "strip",           "optimize
                                         "collect_submodules", "paths", "extra_args"};
 
 // The PyInstaller releases the fast path was tested with, as [oldest, newest] (major,
-// minor): its helper reads PyInstaller's work-folder records and archive classes.
-constexpr std::pair<int, int> kFastPathOldest{6, 22};
+// minor): its helper reads PyInstaller's work-folder records and archive classes, and
+// its output must hold what a full build would. Checked with tests/pyi_archive_diff.py
+// on 6.16, 6.19 and 6.22 (6.22 in the test suite). Before 6.16 it does not hold: 6.13
+// and 6.15 name code objects (co_filename) otherwise, and the archive reader of 6.11
+// and earlier has another shape.
+constexpr std::pair<int, int> kFastPathOldest{6, 16};
 constexpr std::pair<int, int> kFastPathNewest{6, 22};
 
 std::optional<std::pair<int, int>> major_minor(const std::string& version) {
@@ -195,11 +199,8 @@ public:
         } else if (!version || *version < kFastPathOldest || *version > kFastPathNewest) {
             out.refused = "PyInstaller " + rq.tool.version + " is outside the fast path's tested range (" +
                           std::to_string(kFastPathOldest.first) + "." + std::to_string(kFastPathOldest.second) +
-                          (kFastPathOldest == kFastPathNewest
-                               ? std::string()
-                               : " to " + std::to_string(kFastPathNewest.first) + "." +
-                                     std::to_string(kFastPathNewest.second)) +
-                          ".x)";
+                          " to " + std::to_string(kFastPathNewest.first) + "." +
+                          std::to_string(kFastPathNewest.second) + ")";
         } else if (rq.mode != "onefile" && rq.mode != "onedir") {
             out.refused = "unknown mode '" + rq.mode + "'";
         } else if (pr.changed.empty()) {
