@@ -220,6 +220,9 @@ TEST_CASE("pyinstaller: no fast path outside the tested versions, for a .spec or
     pr.request.options = map({{"spec", scalar("api.spec")}});
     CHECK_THAT(patch(pr).refused, Catch::Contains("a .spec file"));
     pr = patch_request();
+    pr.request.options = map({{"fast_path", scalar("false")}});
+    CHECK(patch(pr).refused == "fast_path: false in the sidecar's pyinstaller options");
+    pr = patch_request();
     pr.request.options = map({{"extra_args", list({"--debug", "all"})}});
     CHECK(patch(pr).refused == "extra_args may change how PyInstaller assembles the executable");
 }

@@ -24,8 +24,8 @@ using namespace freezer::sdk::util;
 const char* kVersion = "1.0.0";
 const char* kPinned = "6.22.3";
 
-const std::vector<std::string> kKeys = {"spec",     "strip",           "optimize",
-                                        "collect_submodules", "paths", "extra_args"};
+const std::vector<std::string> kKeys = {"spec",  "strip",      "optimize",  "collect_submodules",
+                                        "paths", "extra_args", "fast_path"};
 
 // The PyInstaller releases the fast path was tested with, as [oldest, newest] (major,
 // minor): its helper reads PyInstaller's work-folder records and archive classes, and
@@ -78,7 +78,7 @@ public:
                     error(value, "'" + value.scalar + "' does not end in .spec");
                 else if (value.scalar[0] == '/' || value.scalar.find("..") != std::string::npos)
                     error(value, "must be a path relative to the sidecar's root");
-            } else if (key == "strip") {
+            } else if (key == "strip" || key == "fast_path") {
                 if (!as_bool(value)) error(value, "expected true or false");
             } else if (key == "optimize") {
                 if (value.kind != Option::Kind::scalar ||
@@ -91,7 +91,7 @@ public:
         // Spec mode: PyInstaller accepts no other build options with a .spec file.
         if (!spec_of(options).empty())
             for (const auto& [key, value] : options.entries)
-                if (key != "spec" && value.kind != Option::Kind::null)
+                if (key != "spec" && key != "fast_path" && value.kind != Option::Kind::null)
                     error(value, "'" + key +
                                      "' cannot be combined with 'spec': PyInstaller takes its "
                                      "build options from the .spec file");
@@ -192,7 +192,9 @@ public:
         const auto& rq = pr.request;
         Patch out;
         const auto version = major_minor(rq.tool.version);
-        if (!spec_of(rq.options).empty()) {
+        if (const Option* f = rq.options.find("fast_path"); f && !as_bool(*f).value_or(true)) {
+            out.refused = "fast_path: false in the sidecar's pyinstaller options";
+        } else if (!spec_of(rq.options).empty()) {
             out.refused = "a .spec file may assemble anything; the fast path patches only builds freezer describes";
         } else if (!strings(rq.options.find("extra_args")).empty()) {
             out.refused = "extra_args may change how PyInstaller assembles the executable";
