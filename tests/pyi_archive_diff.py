@@ -99,41 +99,43 @@ def contents(path):
     return pkg.options, items, modules
 
 
+def payload_diff(name, va, vb, problems):
+    """Two entries' contents: code by code object, a zip by its members, else bytes."""
+    if (va is None) != (vb is None):
+        problems.append(f"{name}: code in one only")
+    elif isinstance(va, types.CodeType):
+        d = code_diff(va, vb, name)
+        if d:
+            problems.append(d)
+    elif va != vb:
+        if name.endswith(".zip"):
+            zip_diff(va, vb, name, problems)
+        else:
+            problems.append(f"{name}: contents differ")
+
+
+def table_diff(what, a, b, problems):
+    """Two tables {name: (kind, contents)}: the same names in the same order, and for
+    each the same kind and contents."""
+    if list(a) != list(b):
+        problems.append(f"{what} differ: only in A {sorted(set(a) - set(b))[:5]}, "
+                        f"only in B {sorted(set(b) - set(a))[:5]}, or their order")
+    for name in a.keys() & b.keys():
+        (ka, va), (kb, vb) = a[name], b[name]
+        if ka != kb:
+            problems.append(f"{what}: {name}: kind {ka} vs {kb}")
+        else:
+            payload_diff(name, va, vb, problems)
+
+
 def compare(a, b):
     problems = []
     a_opts, a_items, a_mods = contents(a)
     b_opts, b_items, b_mods = contents(b)
     if a_opts != b_opts:
         problems.append(f"runtime options differ: {a_opts} vs {b_opts}")
-    if list(a_items) != list(b_items):
-        problems.append(f"CArchive entries differ: only in A {sorted(set(a_items) - set(b_items))[:5]}, "
-                        f"only in B {sorted(set(b_items) - set(a_items))[:5]}, or their order")
-    for name in a_items.keys() & b_items.keys():
-        (ta, va), (tb, vb) = a_items[name], b_items[name]
-        if ta != tb:
-            problems.append(f"{name}: typecode {ta} vs {tb}")
-        elif isinstance(va, types.CodeType):
-            d = code_diff(va, vb, name)
-            if d:
-                problems.append(d)
-        elif va != vb:
-            if name.endswith(".zip"):
-                zip_diff(va, vb, name, problems)
-            else:
-                problems.append(f"{name}: contents differ")
-    if list(a_mods) != list(b_mods):
-        problems.append(f"PYZ modules differ: only in A {sorted(set(a_mods) - set(b_mods))[:5]}, "
-                        f"only in B {sorted(set(b_mods) - set(a_mods))[:5]}, or their order")
-    for name in a_mods.keys() & b_mods.keys():
-        (ka, ca), (kb, cb) = a_mods[name], b_mods[name]
-        if ka != kb:
-            problems.append(f"PYZ {name}: kind {ka} vs {kb}")
-        elif (ca is None) != (cb is None):
-            problems.append(f"PYZ {name}: code in one only")
-        elif ca is not None:
-            d = code_diff(ca, cb, "PYZ " + name)
-            if d:
-                problems.append(d)
+    table_diff("CArchive entries", a_items, b_items, problems)
+    table_diff("PYZ modules", a_mods, b_mods, problems)
     if os.path.isdir(a) and os.path.isdir(b):
         name = os.path.basename(executable_of(a))
         for rel in folder_diff(a, b, skip=name):
