@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "platform/os.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 
@@ -45,7 +46,7 @@ constexpr const char* kAbout =
     "  freezer backends           list backend plugins and their tools\n";
 
 void add_globals(CLI::App& app, Globals& g) {
-    app.set_version_flag("--version", std::string("freezer ") + FREEZER_VERSION);
+    app.set_version_flag("--version", fmt::format("freezer {} ({} platform layer)", FREEZER_VERSION, os::name()));
     app.require_subcommand(1);
     app.add_option("-C", g.directory, "Run as if started in DIR")->type_name("DIR");
     app.add_option("--config", g.config, "Path of freezer.yaml (default: ./freezer.yaml)")->type_name("FILE");

@@ -1,9 +1,7 @@
 #include "cache/artifact_cache.hpp"
 
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "platform/os.hpp"
 #include "util/atomic_file.hpp"
 #include "util/file_lock.hpp"
 #include "inputs/hash.hpp"
@@ -34,31 +33,6 @@
 namespace freezer {
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-namespace {
-
-// A reflink where the file system has them (btrfs, XFS), else an in-kernel copy.
-bool copy_contents(int in, int out) {
-    if (::ioctl(out, FICLONE, in) == 0) return true;
-    struct stat st {};
-    if (::fstat(in, &st) != 0) return false;
-    off_t left = st.st_size;
-    while (left > 0) {
-        const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<std::size_t>(left), 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            // Not supported across these file systems: plain reads and writes.
-            if (::lseek(in, st.st_size - left, SEEK_SET) < 0) return false;
-            bool written = true;
-            return for_each_chunk(in, [&](const char* d, std::size_t k) { written = written && write_all(out, {d, k}); },
-                                  1 << 20) && written;
-        }
-        left -= n;
-    }
-    return true;
-}
-
-}  // namespace
 
 // ---- The store -------------------------------------------------------------------
 
@@ -158,7 +132,7 @@ Manifest ArtifactCache::store(Manifest m, const fs::path& output_dir) const {
         Fd in(::open((output_dir / f.path).c_str(), O_RDONLY | O_CLOEXEC));
         if (!in) throw std::system_error(errno, std::generic_category(), "cannot read " + (output_dir / f.path).string());
         auto t = temp_file();
-        if (!copy_contents(in.get(), t.fd)) {
+        if (!os::copy_file_contents(in.get(), t.fd)) {
             const int e = errno;
             discard(t);
             throw std::system_error(e, std::generic_category(), "cannot copy " + f.path + " into the cache");
@@ -195,7 +169,7 @@ void ArtifactCache::restore(const Manifest& m, const fs::path& dest, const std::
         Fd in(::open(blob_path(f.sha256).c_str(), O_RDONLY | O_CLOEXEC));
         if (!in) fail(fmt::format("its file {} is missing from the cache", f.path), "");
         Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f.executable ? 0755 : 0644));
-        if (!out || !copy_contents(in.get(), out.get()))
+        if (!out || !os::copy_file_contents(in.get(), out.get()))
             fail(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)), "");
         out = Fd();
         if (just_verified.count(f.sha256)) continue;

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "platform/os.hpp"
+
 namespace freezer {
 namespace fs = std::filesystem;
 
@@ -76,10 +78,18 @@ Installed install_output(const fs::path& artifact_dir, std::string executable,
     }
     // 2. Swap it in.
     const bool had_old = ::lstat(target.c_str(), &st) == 0;
-    int rc = had_old ? ::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE)
-                     : ::rename(fresh.c_str(), target.c_str());
-    if (rc != 0 && had_old && (errno == EINVAL || errno == ENOSYS)) {
-        // A file system without RENAME_EXCHANGE: the old tree moves aside first.
+    int rc = 0;
+    os::Exchange swap = os::Exchange::unsupported;
+    if (had_old) {
+        swap = os::exchange_paths(fresh.c_str(), target.c_str());
+        rc = swap == os::Exchange::done ? 0 : -1;
+    } else {
+        rc = ::rename(fresh.c_str(), target.c_str());
+    }
+    if (had_old && swap == os::Exchange::unsupported) {
+        // No exchange (generic POSIX, or a file system without it): the old tree moves
+        // aside, then the new one in. Between the two renames the target does not exist
+        // (microseconds); a crash there leaves the old tree at .<name>.old-<pid>.
         const fs::path old = parent / fmt::format(".{}.old-{}", target.filename().string(), ::getpid());
         rc = ::rename(target.c_str(), old.c_str());
         if (rc == 0) rc = ::rename(fresh.c_str(), target.c_str());

@@ -1,6 +1,8 @@
-// Installs a built artifact into dist/<sidecar>/ atomically: the new tree is moved
-// next to the old one and the two are swapped with renameat2(RENAME_EXCHANGE), so
+// Installs a built artifact into dist/<sidecar>/: the new tree is moved next to the old
+// one and the two are swapped in one step (renameat2's RENAME_EXCHANGE on Linux), so
 // there is never a moment without a complete output. The old tree is deleted after.
+// Where the system cannot swap (generic POSIX), the old tree is renamed aside and the
+// new one in: a window of microseconds without the target (docs/platforms.md).
 #pragma once
 
 #include <filesystem>

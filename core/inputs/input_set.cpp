@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "platform/os.hpp"
 #include "util/names.hpp"
 
 namespace freezer {
@@ -178,10 +179,9 @@ private:
         }
         if (fences_.own.count(key)) return false;
         // Under the root: the excludes hold for where it really is.
-        char target[PATH_MAX];
-        const std::string link = fmt::format("/proc/self/fd/{}/{}", dirfd, name);
-        if (!fences_.root.empty() && ::realpath(link.c_str(), target)) {
-            const std::string real = std::string(target) + "/";
+        const auto target = fences_.root.empty() ? std::nullopt : os::real_path_at(dirfd, name, fences_.root + rel);
+        if (target) {
+            const std::string real = *target + "/";
             if (real.rfind(fences_.root, 0) == 0 && real.size() > fences_.root.size() &&
                 exclude_.covers_dir(real.substr(fences_.root.size(), real.size() - fences_.root.size() - 1)))
                 return false;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "platform/os.hpp"
 #include "util/atomic_file.hpp"
 
 #include "util/formats.hpp"
@@ -33,7 +34,7 @@ struct Cursor {
 }  // namespace
 
 StatCache::StatCache(std::filesystem::path file)
-    : file_(std::move(file)), scan_start_ns_(file_clock_now_ns()) {
+    : file_(std::move(file)), scan_start_ns_(os::file_clock_now_ns()) {
     std::string data;
     if (!read_file(file_, data)) return;
     auto corrupt = [&](const char* why) {

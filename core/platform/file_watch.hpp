@@ -1,7 +1,7 @@
-// Watching folder trees for changes, for `freezer watch`: the first member of the
-// platform layer, where the calls that only one operating system has live behind
-// interfaces the layers above use without knowing which. This one is inotify
-// (file_watch_inotify.cpp); nothing polls.
+// Watching folder trees for changes, for `freezer watch`: a member of the platform
+// layer (os.hpp has the rest). On Linux it is inotify (file_watch_inotify.cpp), which
+// never polls; the generic POSIX build polls (file_watch_poll.cpp, whose header says
+// what polling reports differently).
 //
 // inotify watches one folder, not a tree, so the watcher adds a watch per folder and
 // keeps up with the tree itself: a folder created or moved in later is watched too
@@ -72,6 +72,10 @@ public:
     FileChanges wait(std::chrono::milliseconds timeout);
 
     std::size_t watched_folders() const;
+
+    // True for the polling watcher (generic POSIX): a folder moved in is reported as
+    // created, one moved away as removed, a touch as modified.
+    static bool polling();
 
 private:
     struct Impl;

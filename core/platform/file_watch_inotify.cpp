@@ -1,5 +1,6 @@
 // FileWatcher on Linux: one inotify instance, one watch per folder.
 #include "platform/file_watch.hpp"
+#include "platform/file_watch_tree.hpp"
 
 #include <poll.h>
 #include <sys/inotify.h>
@@ -30,36 +31,11 @@ namespace {
 constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM |
                                 IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
 
-using Inode = std::pair<dev_t, ino_t>;
-
-// `path` is `dir` or below it (both normalized, no trailing slash).
-bool under(const std::string& path, const std::string& dir) {
-    if (path.compare(0, dir.size(), dir) != 0) return false;
-    return path.size() == dir.size() || path[dir.size()] == '/' || dir == "/";
-}
-
-std::optional<Inode> inode_of(const fs::path& dir) {
-    struct stat st;
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
-    return Inode{st.st_dev, st.st_ino};
-}
-
-// Normalized, without a trailing separator ("/p/." is "/p"), as the paths reported are built.
-fs::path normal(const fs::path& p) {
-    auto n = p.lexically_normal();
-    if (!n.has_filename() && n != n.root_path()) n = n.parent_path();
-    return n;
-}
-
-// The folders from `dir` up to /, for the link-loop check of a walk that starts at `dir`.
-std::vector<Inode> ancestors(const fs::path& dir) {
-    std::vector<Inode> chain;
-    for (fs::path p = dir;; p = p.parent_path()) {
-        if (const auto id = inode_of(p)) chain.push_back(*id);
-        if (p == p.root_path() || p.empty()) break;
-    }
-    return chain;
-}
+using watch_tree::ancestors;
+using watch_tree::Inode;
+using watch_tree::inode_of;
+using watch_tree::normal;
+using watch_tree::under;
 
 FileChange::Kind kind_of(std::uint32_t mask) {
     if (mask & IN_CREATE) return FileChange::Kind::created;
@@ -73,11 +49,7 @@ FileChange::Kind kind_of(std::uint32_t mask) {
 }  // namespace
 
 struct FileWatcher::Impl {
-    struct Filter {
-        WatchFilter given;
-        std::vector<std::string> skip_lexical;  // skip_paths as given, normalized
-        std::vector<std::string> skip_real;     // skip_paths with links resolved
-    };
+    using Filter = watch_tree::Filter;
     struct Folder {
         int wd;
         Inode inode;
@@ -87,21 +59,6 @@ struct FileWatcher::Impl {
     Fd fd;
     std::map<std::string, Folder> by_path;          // sorted: a subtree is one range
     std::map<int, std::vector<std::string>> by_wd;  // the paths a watched folder is reached by
-
-    bool skipped(const fs::path& dir, const Filter& f) const {
-        const auto name = dir.filename().string();
-        if (std::find(f.given.skip_names.begin(), f.given.skip_names.end(), name) != f.given.skip_names.end())
-            return true;
-        const auto lexical = normal(dir).string();
-        for (const auto& p : f.skip_lexical)
-            if (under(lexical, p)) return true;
-        std::error_code ec;
-        const auto real = fs::canonical(dir, ec).string();
-        if (!ec)
-            for (const auto& p : f.skip_real)
-                if (under(real, p)) return true;
-        return f.given.enter && !f.given.enter(dir);
-    }
 
     // Watches `dir` and the folders below it that the filter lets in. With `found`, also
     // reports what is inside as created: it appeared before its folder was watched.
@@ -133,7 +90,7 @@ struct FileWatcher::Impl {
             std::error_code kind_ec;
             const bool is_dir = it->is_directory(kind_ec);  // through links, as the input walk goes
             if (found) found->push_back({FileChange::Kind::created, it->path(), is_dir});
-            if (is_dir && !skipped(it->path(), *filter)) add(it->path(), filter, chain, warnings, found);
+            if (is_dir && !filter->skipped(it->path())) add(it->path(), filter, chain, warnings, found);
         }
         chain.pop_back();
     }
@@ -195,7 +152,7 @@ struct FileWatcher::Impl {
                 forget(path.string());
             } else if (ev.mask & (IN_CREATE | IN_MOVED_TO)) {
                 const auto parent = by_path.find(p);
-                if (parent == by_path.end() || skipped(path, *parent->second.filter)) continue;
+                if (parent == by_path.end() || parent->second.filter->skipped(path)) continue;
                 auto chain = ancestors(p);
                 try {
                     add(path, parent->second.filter, chain, out.warnings, &out.changes);
@@ -222,14 +179,7 @@ FileWatcher::FileWatcher(FileWatcher&&) noexcept = default;
 FileWatcher& FileWatcher::operator=(FileWatcher&&) noexcept = default;
 
 std::vector<std::string> FileWatcher::add_tree(const fs::path& root, WatchFilter filter) {
-    auto f = std::make_shared<Impl::Filter>();
-    for (const auto& p : filter.skip_paths) {
-        f->skip_lexical.push_back(normal(p).string());
-        std::error_code ec;
-        const auto real = fs::weakly_canonical(p, ec);
-        if (!ec) f->skip_real.push_back(real.string());
-    }
-    f->given = std::move(filter);
+    auto f = std::make_shared<const Impl::Filter>(std::move(filter));
     const auto dir = normal(root);
     std::vector<std::string> warnings;
     if (!inode_of(dir)) throw SetupError(fmt::format("cannot watch {}: it is not a folder", dir.string()));
@@ -254,6 +204,8 @@ FileChanges FileWatcher::wait(std::chrono::milliseconds timeout) {
     }
     return out;
 }
+
+bool FileWatcher::polling() { return false; }
 
 std::size_t FileWatcher::watched_folders() const { return impl_->by_wd.size(); }
 

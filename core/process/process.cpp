@@ -1,20 +1,18 @@
 #include "process/process.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -23,13 +21,12 @@ extern char** environ;
 
 #include "util/fd.hpp"
 #include "util/interrupt.hpp"
+#include "platform/os.hpp"
 #include "process/watchdog.hpp"
 
 namespace freezer {
 
 namespace {
-
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 using Clock = std::chrono::steady_clock;
 
@@ -50,26 +47,12 @@ bool reap_group(int pgid) {
     }
 }
 
-// Pids of live processes whose process group is `pgid`, from /proc.
-std::vector<int> live_members(int pgid) {
-    std::vector<int> out;
-    DIR* d = ::opendir("/proc");
-    if (!d) return out;
-    while (const dirent* e = ::readdir(d)) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-        std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-        std::string stat;
-        std::getline(in, stat);
-        const auto close = stat.rfind(')');
-        if (close == std::string::npos || close + 2 >= stat.size()) continue;
-        // After "pid (comm) ": state ppid pgrp ...
-        char state = stat[close + 2];
-        int ppid = 0, pgrp = 0;
-        if (std::sscanf(stat.c_str() + close + 3, "%d %d", &ppid, &pgrp) != 2) continue;
-        if (pgrp == pgid && state != 'Z' && state != 'X') out.push_back(std::atoi(e->d_name));
-    }
-    ::closedir(d);
-    return out;
+// Before the first child: freezer becomes the reaper of orphaned descendants (where the
+// system has that) and starts its watchdog.
+void prepare_spawning() {
+    static std::once_flag once;
+    std::call_once(once, [] { os::become_subreaper(); });
+    watchdog::prepare();
 }
 
 }  // namespace
@@ -174,7 +157,7 @@ Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     if (spec.capture) {
-        if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+        if (!os::cloexec_pipe(out_pipe) || !os::cloexec_pipe(err_pipe)) {
             r.start_error = std::strerror(errno);
             posix_spawn_file_actions_destroy(&fa);
             return;
@@ -189,7 +172,7 @@ Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
 
     posix_spawnattr_t attr;
     init_spawn_attributes(attr);
-    watchdog::prepare();
+    prepare_spawning();
 
     std::vector<char*> argv, envp;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -217,7 +200,7 @@ Child::Child(const ProcessSpec& spec) : start_(Clock::now()) {
     }
     r.started = true;
     pid_ = pid;
-    pidfd_ = pidfd_open(pid);
+    exit_ = std::make_unique<os::ExitNotifier>(pid);
     watchdog::started(pid_);
     watched_ = true;
 }
@@ -236,7 +219,6 @@ Child::~Child() {
         unwatch();
         reap_group(pid_);
     }
-    if (pidfd_ >= 0) ::close(pidfd_);
     if (out_ >= 0) ::close(out_);
     if (err_ >= 0) ::close(err_);
 }
@@ -244,11 +226,13 @@ Child::~Child() {
 void Child::pump(int timeout_ms) {
     pollfd fds[3];
     nfds_t n = 0;
-    if (pidfd_ >= 0) fds[n++] = {pidfd_, POLLIN, 0};
+    const int exit_fd = exit_ ? exit_->fd() : -1;
+    if (exit_fd >= 0) fds[n++] = {exit_fd, POLLIN, 0};
     const nfds_t first_pipe = n;
     if (out_ >= 0) fds[n++] = {out_, POLLIN, 0};
     if (err_ >= 0) fds[n++] = {err_, POLLIN, 0};
     ::poll(fds, n, timeout_ms);
+    if (exit_) exit_->rearm();  // the caller asks waitpid next
     for (nfds_t i = first_pipe; i < n; ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         char buf[8192];
@@ -295,10 +279,10 @@ void Child::signal_group(int sig) const {
     if (pid_ > 0) ::kill(-pid_, sig);
 }
 
-std::vector<int> Child::group_members() {
+os::GroupProbe Child::group_members() {
     if (pid_ <= 0) return {};
     reap_group(pid_);
-    return live_members(pid_);
+    return os::probe_group(pid_);
 }
 
 ProcessResult& Child::finish(std::chrono::milliseconds grace) {

@@ -6,17 +6,21 @@
 // no step leaves strays behind. Child gives the pieces for callers that need to talk to
 // a process while it runs (the HTTP smoke test).
 //
-// freezer makes itself a child subreaper, so a grandchild orphaned by its parent is
-// re-parented to freezer (not init) and can be found and reaped by its process group.
+// Where the system has it (Linux), freezer makes itself a child subreaper, so a grandchild
+// orphaned by its parent is re-parented to freezer (not init) and can be found and reaped
+// by its process group; elsewhere the orphan goes to init and is found by its group alone
+// (platform/os.hpp).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "platform/os.hpp"
 #include "util/interrupt.hpp"
 
 namespace freezer {
@@ -66,8 +70,8 @@ public:
     bool exited() const { return exited_; }
     void signal(int sig) const;        // the child only
     void signal_group(int sig) const;  // its whole group
-    // Processes of the group still running, the child included (zombies are reaped).
-    std::vector<int> group_members();
+    // What of the group is still running, the child included (zombies are reaped first).
+    os::GroupProbe group_members();
     // Kills the group (SIGTERM, then SIGKILL after `grace`), reaps it, returns the result.
     ProcessResult& finish(std::chrono::milliseconds grace);
     ProcessResult& result() { return result_; }
@@ -80,7 +84,7 @@ private:
     InterruptScope interruptible_;
     ProcessResult result_;
     int pid_ = -1;
-    int pidfd_ = -1;
+    std::unique_ptr<os::ExitNotifier> exit_;  // wakes pump() when the child exits
     int out_ = -1, err_ = -1;  // capture pipes
     bool exited_ = false;
     bool watched_ = false;  // the watchdog knows this group

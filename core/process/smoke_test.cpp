@@ -166,19 +166,22 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
     child.signal(SIGTERM);
     const auto deadline = Clock::now() + http.grace;
     const bool exited = child.wait_for(http.grace);
-    std::vector<int> left = child.group_members();
-    while (!left.empty() && Clock::now() < deadline) {
+    auto left = child.group_members();
+    while (left.alive && Clock::now() < deadline) {
         std::this_thread::sleep_for(milliseconds(50));
         left = child.group_members();
     }
+    const int group = child.pid();
     auto& r = child.finish(milliseconds(0));  // kills whatever is left
     if (!exited)
         return fail(o, fmt::format("it did not exit within {:.1f}s of SIGTERM", http.grace.count() / 1000.0), r);
-    if (!left.empty())
-        return fail(o, fmt::format("after SIGTERM it exited but left {} process{} running ({}): an "
+    if (left.alive)
+        return fail(o, fmt::format("after SIGTERM it exited but left {} running ({}): an "
                                    "orphaned child keeps the port and the files busy",
-                                   left.size(), left.size() == 1 ? "" : "es",
-                                   fmt::format("pid {}", fmt::join(left, ", "))),
+                                   left.pids.empty() ? std::string("processes")
+                                   : fmt::format("{} process{}", left.pids.size(), left.pids.size() == 1 ? "" : "es"),
+                                   left.pids.empty() ? fmt::format("process group {}", group)
+                                                     : fmt::format("pid {}", fmt::join(left.pids, ", "))),
                     r);
     o.message = fmt::format("GET {} -> {} after {:.1f}s; stopped cleanly on SIGTERM", http.path, status,
                             ready.count() / 1000.0);

@@ -3,13 +3,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <mutex>
+
+#include "platform/os.hpp"
 
 namespace freezer::watchdog {
 
@@ -28,7 +28,7 @@ constexpr int kMaxGroups = 4096;  // far more steps than freezer ever runs at on
 [[noreturn]] void watch(int fd) {
     // Ctrl-C reaches the whole foreground group, the watchdog included: it must stay
     // until freezer is gone, and freezer's own handlers are not for it.
-    ::prctl(PR_SET_NAME, "freezer-watch");  // in ps and top: not a second freezer
+    os::set_process_name("freezer-watch");  // in ps and top: not a second freezer
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) ::sigaction(sig, &ignore, nullptr);
@@ -36,8 +36,7 @@ constexpr int kMaxGroups = 4096;  // far more steps than freezer ever runs at on
     const int null = ::open("/dev/null", O_RDWR);
     for (int i = 0; i < 3; ++i) ::dup2(null, i);
     ::dup2(fd, 3);
-    if (::syscall(SYS_close_range, 4U, ~0U, 0U) != 0)
-        for (int i = 4; i < 65536; ++i) ::close(i);
+    os::close_fds_from(4);
 
     pid_t groups[kMaxGroups];
     int count = 0;
@@ -65,7 +64,7 @@ int g_fd = -1;  // the write end; -1 when there is no watchdog
 
 void start() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
+    if (!os::cloexec_pipe(fds)) return;
     const pid_t pid = ::fork();
     if (pid == 0) {
         ::close(fds[1]);

@@ -23,12 +23,4 @@ struct FileStat {
     }
 };
 
-// Now, on the clock file timestamps are taken from (Linux stamps files with the coarse
-// real-time clock), in nanoseconds.
-inline std::int64_t file_clock_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-}
-
 }  // namespace freezer

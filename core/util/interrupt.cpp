@@ -1,7 +1,6 @@
 #include "util/interrupt.hpp"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,7 +22,6 @@ void install_interrupt_handler() {
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
 
 bool interrupt_requested() { return g_interrupts.load() > 0; }

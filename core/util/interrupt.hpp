@@ -9,9 +9,8 @@
 
 namespace freezer {
 
-// Installs the handlers. Also makes freezer a child subreaper, so that a grandchild
-// orphaned by its parent is re-parented to freezer (not init) and can be reaped by
-// its process group: both are process-wide settings made once, at start.
+// Installs the handlers: a process-wide setting made once, at start. (Becoming the
+// reaper of orphaned descendants is the process layer's, at the first child.)
 void install_interrupt_handler();
 bool interrupt_requested();
 void request_interrupt();  // for tests
