@@ -57,7 +57,12 @@ std::size_t Layout::sweep_temp_dirs() const {
 }
 
 fs::path Layout::tauri_copy(const std::string& sidecar, const std::string& triple) const {
-    return tauri_.empty() ? fs::path() : tauri_ / (sidecar + "-" + triple);
+    return tauri_.empty() ? fs::path() : tauri_ / tauri_sidecar_name(sidecar, triple);
+}
+
+std::string tauri_sidecar_name(const std::string& sidecar, const std::string& triple) {
+    const bool windows = triple.find("-windows") != std::string::npos;
+    return sidecar + "-" + triple + (windows ? ".exe" : "");
 }
 
 }  // namespace freezer

@@ -70,11 +70,15 @@ public:
     std::filesystem::path artifacts_dir() const { return cache_ / "artifacts"; }
     std::filesystem::path output_dir() const { return output_; }
     std::filesystem::path installed_dir(const std::string& output) const { return output_ / output; }
-    // <output.tauri>/<sidecar>-<triple>; empty without output.tauri.
+    // <output.tauri>/<tauri_sidecar_name()>; empty without output.tauri.
     std::filesystem::path tauri_copy(const std::string& sidecar, const std::string& triple) const;
 
 private:
     std::filesystem::path project_dir_, freezer_, cache_, output_, tauri_;
 };
+
+// The file name Tauri's bundler looks for in the binaries folder: <sidecar>-<triple>,
+// with .exe when the triple is a Windows one (x86_64-pc-windows-msvc).
+std::string tauri_sidecar_name(const std::string& sidecar, const std::string& triple);
 
 }  // namespace freezer

@@ -43,11 +43,11 @@ std::vector<std::string> paths_of(const json& fingerprint) {
 }  // namespace
 
 std::string host_triple() {
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(_M_X64)
     std::string arch = "x86_64";
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) || defined(_M_ARM64)
     std::string arch = "aarch64";
-#elif defined(__i386__)
+#elif defined(__i386__) || defined(_M_IX86)
     std::string arch = "i686";
 #else
     std::string arch = "unknown";
@@ -58,6 +58,10 @@ std::string host_triple() {
     return arch + "-unknown-linux-musl";
 #elif defined(__APPLE__)
     return arch + "-apple-darwin";
+#elif defined(_WIN32) && defined(_MSC_VER)
+    return arch + "-pc-windows-msvc";
+#elif defined(_WIN32)
+    return arch + "-pc-windows-gnu";
 #else
     return arch + "-unknown-unknown";
 #endif
