@@ -8,7 +8,7 @@ previous build bundled. It reads and writes the archives with PyInstaller's own 
 PyInstaller compiles them (same optimize level, same names); every other entry of the
 PYZ and of the executable's CArchive is copied byte for byte, not recompressed. The
 CArchive goes back into the executable the way PyInstaller put it there: on Linux the
-ELF section `pydata`, replaced with objcopy; elsewhere appended to the bootloader.
+ELF section `pydata`, replaced with objcopy. Other formats (Mach-O, PE) are refused.
 
 Anything unexpected (a module the previous build did not bundle, a work folder that
 does not describe the installed executable) exits 1 with the reason, and freezer then
@@ -211,18 +211,17 @@ def patch(args):
     exe = os.path.join(folder, args.name)
     with open(args.executable, "rb") as f:
         elf = f.read(4) == b"\x7fELF"
-    if elf and sys.platform.startswith("linux"):
-        # PyInstaller on Linux: objcopy --add-section pydata=PKG onto the bootloader.
-        # Replacing the section of the previous executable gives the same bytes.
-        done_cp = subprocess.run(["objcopy", "--update-section", f"pydata={pkg_file}", args.executable, exe],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8")
-        if done_cp.returncode:
-            raise Refused(f"objcopy failed ({done_cp.returncode}): {done_cp.stdout.strip()}")
-    else:
-        with open(args.executable, "rb") as f, open(exe, "wb") as out:
-            out.write(f.read(start))
-            with open(pkg_file, "rb") as p:
-                shutil.copyfileobj(p, out)
+    if not (elf and sys.platform.startswith("linux")):
+        # A Mach-O is signed and a PE has a checksum, both written by PyInstaller after
+        # the archive: only the full build makes them right.
+        raise Refused("the executable is not a Linux ELF file; a macOS or Windows one is signed or "
+                      "checksummed after its archive is written")
+    # PyInstaller on Linux: objcopy --add-section pydata=PKG onto the bootloader.
+    # Replacing the section of the previous executable gives the same bytes.
+    done_cp = subprocess.run(["objcopy", "--update-section", f"pydata={pkg_file}", args.executable, exe],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8")
+    if done_cp.returncode:
+        raise Refused(f"objcopy failed ({done_cp.returncode}): {done_cp.stdout.strip()}")
     os.chmod(exe, 0o755)
 
     if args.mode == "onedir":
