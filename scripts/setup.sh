@@ -57,8 +57,15 @@ make_venv() {  # make_venv DIR SECTION...
 make_venv .venv packagers            # the examples' interpreter: the packagers only
 make_venv .venv-test tests           # pytest, jsonschema: never seen by a packager
 make_venv .venv-apps packagers apps  # the end-to-end tests' sample apps (FastAPI, numpy)
+make_venv .venv-pkg packaging        # scikit-build-core and auditwheel (scripts/package.sh)
 
+# ccache, with paths taken relative to the source: build-posix/ and build-wheel/ (same
+# flags, same depth) reuse build/'s objects instead of compiling them again.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="/usr/bin/env;CCACHE_BASEDIR=$PWD;CCACHE_NOHASHDIR=true;ccache")
+fi
 echo "setup: building freezer"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
 cmake --build build
 echo "setup: done: build/bin/freezer"

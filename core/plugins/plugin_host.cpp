@@ -8,8 +8,8 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <fmt/format.h>
 
-#ifndef FREEZER_INSTALL_PLUGIN_DIR
-#define FREEZER_INSTALL_PLUGIN_DIR "/usr/local/lib/freezer/backends"
+#ifndef FREEZER_LIB_RELDIR
+#define FREEZER_LIB_RELDIR "../lib/freezer"  // from bin/ (CMake sets it from the install dirs)
 #endif
 
 namespace freezer {
@@ -104,9 +104,7 @@ std::vector<fs::path> plugin_search_path() {
     }
     boost::dll::fs::error_code ec;
     const auto exe = boost::dll::program_location(ec);
-    if (!ec) dirs.push_back((exe.parent_path().parent_path() / "lib" / "freezer" / "backends")
-                                .lexically_normal());
-    dirs.emplace_back(FREEZER_INSTALL_PLUGIN_DIR);
+    if (!ec) dirs.push_back((exe.parent_path() / FREEZER_LIB_RELDIR / "backends").lexically_normal());
     // Drop duplicates, keeping the first.
     std::vector<fs::path> unique;
     for (auto& d : dirs) {

@@ -8,8 +8,13 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <curl/curl.h>
+
+#ifndef FREEZER_LIB_RELDIR
+#define FREEZER_LIB_RELDIR "../lib/freezer"  // from bin/ (CMake sets it from the install dirs)
+#endif
 
 namespace freezer {
 
@@ -29,8 +34,19 @@ struct Curl {
 
     Curl() {
         boost::dll::fs::error_code ec;
-        lib.load("libcurl.so.4", boost::dll::load_mode::search_system_folders | boost::dll::load_mode::rtld_local, ec);
-        if (ec) {
+        // A package that carries its own libcurl (the wheel) has freezer-curl.so next to
+        // the plugins: it links libcurl, so loading it loads that libcurl, and its symbols
+        // are found through it. Else the system's.
+        const auto exe = boost::dll::program_location(ec);
+        const auto carried = ec ? boost::dll::fs::path() : exe.parent_path() / FREEZER_LIB_RELDIR / "freezer-curl.so";
+        ec.clear();
+        if (!carried.empty() && boost::dll::fs::exists(carried, ec))
+            lib.load(carried, boost::dll::load_mode::rtld_local, ec);
+        if (!lib.is_loaded()) {
+            ec.clear();
+            lib.load("libcurl.so.4", boost::dll::load_mode::search_system_folders | boost::dll::load_mode::rtld_local, ec);
+        }
+        if (ec || !lib.is_loaded()) {
             problem = "libcurl is not installed (apt-get install libcurl4): " + ec.message();
             return;
         }
