@@ -10,7 +10,8 @@
 # wheel: pip-installs the wheel with --no-index into a fresh /usr/bin/python3 venv (no
 #        scikit-build-core, no CMake, nothing of the build), then checks that every
 #        library the executable and its libcurl module load is either the wheel's own or
-#        one a manylinux system always has (glibc, libstdc++, libgcc_s).
+#        one a manylinux system always has (glibc, libstdc++, libgcc_s, zlib), and that a
+#        plugin builds against the SDK the wheel carries and loads.
 # deb:   as root, `apt-get install ./freezer_*.deb` (and `apt-get remove freezer` after,
 #        when it was not installed before); checks that its Depends name no -dev package.
 # Both:  `freezer --version`, `freezer backends` (the four in-tree plugins found next to
@@ -60,6 +61,13 @@ case $mode in
       [ -z "$outside" ] || fail "$(basename "$elf") loads libraries from the system: $outside"
     done
     grep -q "freezer.libs/libcurl" <(ldd "$pkg/lib/freezer/freezer-curl.so") || fail "the wheel carries no libcurl"
+    step "the SDK in the wheel: a plugin built outside the tree (tests/sdk) with find_package(freezer)"
+    cmake -S "$src/tests/sdk" -B "$t/plugin" -Dfreezer_DIR="$pkg/lib/cmake/freezer" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$t/plugin" >/dev/null
+    [ "$(cat "$t/plugin/plugin_dir.txt")" = "$pkg/lib/freezer/backends" ] ||
+      fail "FREEZER_PLUGIN_DIR is $(cat "$t/plugin/plugin_dir.txt"), not the wheel's plugin folder"
+    FREEZER_BACKEND_PATH="$t/plugin" "$t/tools/bin/freezer" backends | grep -q "^zipapp " ||
+      fail "freezer from the wheel does not load a plugin built against its SDK"
     ;;
   deb)
     deb=$(ls "$pkgdir"/freezer_*.deb 2>/dev/null | head -1)

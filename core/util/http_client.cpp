@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -20,6 +21,16 @@ namespace freezer {
 
 namespace {
 
+// SSL_CERT_FILE, else the first CA bundle of the usual places (Debian and Ubuntu,
+// Fedora and RHEL, openSUSE, Alpine).
+std::string carried_ca_file() {
+    if (const char* env = std::getenv("SSL_CERT_FILE"); env && *env) return env;
+    for (const char* f : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                          "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"})
+        if (::access(f, R_OK) == 0) return f;
+    return {};
+}
+
 struct Curl {
     boost::dll::shared_library lib;
     decltype(&curl_easy_init) easy_init = nullptr;
@@ -31,6 +42,9 @@ struct Curl {
     decltype(&curl_slist_append) slist_append = nullptr;
     decltype(&curl_slist_free_all) slist_free_all = nullptr;
     std::string problem;
+    // The CA bundle for HTTPS when the libcurl is the one freezer carries: it was built on
+    // Debian and looks where Debian keeps the bundle, which other systems do not have.
+    std::string ca_file;
 
     Curl() {
         boost::dll::fs::error_code ec;
@@ -42,7 +56,9 @@ struct Curl {
         ec.clear();
         if (!carried.empty() && boost::dll::fs::exists(carried, ec))
             lib.load(carried, boost::dll::load_mode::rtld_local, ec);
-        if (!lib.is_loaded()) {
+        if (lib.is_loaded()) {
+            ca_file = carried_ca_file();
+        } else {
             ec.clear();
             lib.load("libcurl.so.4", boost::dll::load_mode::search_system_folders | boost::dll::load_mode::rtld_local, ec);
         }
@@ -149,6 +165,7 @@ HttpResponse http_request(const HttpRequest& rq) {
     curl_slist* headers = nullptr;
     for (const auto& line : rq.headers) headers = c.slist_append(headers, line.c_str());
     c.easy_setopt(h, CURLOPT_URL, rq.url.c_str());
+    if (!c.ca_file.empty()) c.easy_setopt(h, CURLOPT_CAINFO, c.ca_file.c_str());
     c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     c.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(rq.timeout.count()));
     c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(rq.connect_timeout.count()));
