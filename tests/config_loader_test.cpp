@@ -378,3 +378,51 @@ TEST_CASE("a root that is a file says so, and what to write instead", "[config]"
     CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:3:") && Catch::Contains("is a file") &&
                                 Catch::Contains("entry:"));
 }
+
+TEST_CASE("an HTTP smoke test that passes the server no port is warned about, with the ways to pass one", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    const auto warnings = [&](const std::string& http) {
+        auto l = load(dir, "sidecars:\n  api:\n    root: src\n    entry: main.py\n    smoke:\n      http: " + http + "\n");
+        REQUIRE(l.errors.empty());
+        std::vector<std::string> out;
+        for (const auto& d : l.result.diagnostics)
+            if (d.severity == sdk::Diagnostic::Severity::warning) out.push_back(config::format_diagnostic(d));
+        return out;
+    };
+    const auto none = warnings("{path: /health}");
+    REQUIRE(none.size() == 1);
+    CHECK_THAT(none[0], Catch::Contains("freezer.yaml:6:13") && Catch::Contains("sidecars.api.smoke.http") &&
+                            Catch::Contains("no port") && Catch::Contains("env: {PORT:") && Catch::Contains("port:"));
+    CHECK(warnings(R"({args: ["--port", "{port}"], path: /health})").empty());
+    CHECK(warnings(R"({env: {PORT: "{port}"}, path: /health})").empty());
+    CHECK(warnings("{port: 8008, path: /health}").empty());
+}
+
+TEST_CASE("HTTP smoke settings: port, env, expect_body", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    auto l = load(dir, R"(sidecars:
+  api:
+    root: src
+    entry: main.py
+    smoke:
+      http: {port: 8008, env: {PORT: "{port}", MODE: test}, path: /health, expect_body: '"status": *"ok"'}
+)");
+    REQUIRE(l.errors.empty());
+    REQUIRE(l.result.project);
+    const auto& h = *l.result.project->sidecars.at(0).smoke.http;
+    CHECK(h.port == 8008);
+    CHECK(h.env == std::vector<std::pair<std::string, std::string>>{{"MODE", "test"}, {"PORT", "{port}"}});
+    CHECK(h.expect_body == "\"status\": *\"ok\"");
+    auto bad = load(dir, R"(sidecars:
+  api:
+    root: src
+    entry: main.py
+    smoke:
+      http: {port: 70000, expect_body: "(", args: ["{port}"]}
+)");
+    REQUIRE(bad.errors.size() == 2);
+    CHECK_THAT(bad.errors[0], Catch::Contains("sidecars.api.smoke.http.port"));
+    CHECK_THAT(bad.errors[1], Catch::Contains("sidecars.api.smoke.http.expect_body: invalid regex"));
+}

@@ -1,7 +1,14 @@
 // The smoke-test contract, on small real programs.
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <functional>
+
+#include <fmt/format.h>
 
 #include "process/smoke_test.hpp"
 #include "test_support.hpp"
@@ -183,4 +190,90 @@ TEST_CASE("the smoke environment proves self-containment", "[smoke]") {
     for (const char* v : {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "_PYI_APPLICATION_HOME_DIR",
                           "NUITKA_ONEFILE_PARENT", "PEX", "SCIE"})
         ::unsetenv(v);
+}
+
+namespace {
+
+// A port free now, for a server that insists on its own.
+int some_free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// A server as real ones are written: the port from $PORT, else a fixed one; it says
+// where it listens as uvicorn does, and /health answers {"status": "ok"}.
+std::string uvicorn_like(int fixed_port) {
+    return fmt::format(R"PY(exec /usr/bin/python3 -c '
+import http.server, os, signal, sys
+port = int(os.environ.get("PORT", "{}"))
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"{{\"status\": \"ok\"}}"
+        self.send_response(200 if self.path == "/health" else 404)
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+s = http.server.HTTPServer(("127.0.0.1", port), H)
+print("INFO:     Uvicorn running on http://0.0.0.0:%d (Press CTRL+C to quit)" % port, flush=True)
+s.serve_forever()
+'
+)PY",
+                       fixed_port);
+}
+
+config::Smoke http_smoke(std::function<void(config::HttpSmoke&)> set) {
+    config::Smoke s;
+    config::HttpSmoke h;
+    h.path = "/health";
+    h.startup_timeout = 20s;
+    h.grace = 2s;
+    set(h);
+    s.http = std::move(h);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("http: a server on a fixed port, one told its port by the environment, and the body checked", "[smoke]") {
+    TempDir dir;
+    const int fixed = some_free_port();
+    const auto exe = script(dir, "api", uvicorn_like(fixed));
+    SECTION("the fixed port is probed, and the server passes") {
+        const auto o = run_smoke_test(http_smoke([&](auto& h) { h.port = fixed; }), exe, kEnv);
+        INFO(o.message);
+        CHECK(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("GET /health -> 200"));
+    }
+    SECTION("env PORT={port} tells the server the port probed") {
+        const auto o = run_smoke_test(http_smoke([&](auto& h) { h.env = {{"PORT", "{port}"}}; }), exe, kEnv);
+        INFO(o.message);
+        CHECK(o.passed);
+    }
+    SECTION("a server that says it listens elsewhere fails at once, saying what to set") {
+        const auto o = run_smoke_test(http_smoke([](auto&) {}), exe, kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains(fmt::format("it says it listens on port {}", fixed)) &&
+                                  Catch::Contains("Uvicorn running on") &&
+                                  Catch::Contains(fmt::format("smoke.http.port: {}", fixed)));
+    }
+    SECTION("the body matches expect_body") {
+        const auto o = run_smoke_test(
+            http_smoke([&](auto& h) { h.port = fixed; h.expect_body = "\"status\": *\"ok\""; }), exe, kEnv);
+        INFO(o.message);
+        CHECK(o.passed);
+    }
+    SECTION("a body that does not match fails, showing the body") {
+        const auto o = run_smoke_test(
+            http_smoke([&](auto& h) { h.port = fixed; h.expect_body = "\"status\": *\"ready\""; }), exe, kEnv);
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("answered 200, but its body does not match") &&
+                                  Catch::Contains("{\"status\": \"ok\"}"));
+    }
 }

@@ -76,9 +76,12 @@ constexpr KeySpec kKeys[] = {
     {"sidecars.*.smoke", "timeout", "for the run (default 30s)"},
     {"sidecars.*.smoke", "http", "start the sidecar as a server and GET a path"},
 
-    {"sidecars.*.smoke.http", "args", "arguments; {port} becomes a free port"},
+    {"sidecars.*.smoke.http", "args", "arguments; {port} becomes the port probed"},
+    {"sidecars.*.smoke.http", "env", "environment for the server; {port} in a value becomes the port"},
+    {"sidecars.*.smoke.http", "port", "the fixed port a server listens on (default: a free port, passed by {port})"},
     {"sidecars.*.smoke.http", "path", "path to GET (default /)"},
     {"sidecars.*.smoke.http", "expect_status", "expected HTTP status (default 200)"},
+    {"sidecars.*.smoke.http", "expect_body", "regex searched in the answer's body"},
     {"sidecars.*.smoke.http", "startup_timeout", "until the server answers (default 20s)"},
     {"sidecars.*.smoke.http", "grace", "for the process tree to exit after SIGTERM (default 5s)"},
 

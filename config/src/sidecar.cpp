@@ -4,6 +4,7 @@
 #include "sidecar.hpp"
 
 #include <algorithm>
+#include <regex>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -104,10 +105,37 @@ void read_http_smoke(Reader& r, const YAML::Node& http, const std::string& p, Sm
         }
     if (http["expect_status"])
         if (auto s = r.integer(http["expect_status"], p + ".expect_status", 100, 599)) h.expect_status = *s;
+    if (http["port"])
+        if (auto n = r.integer(http["port"], p + ".port", 1, 65535)) h.port = *n;
+    if (const auto env = http["env"]; env && r.map(env, p + ".env", {})) {
+        for (const auto& e : env)
+            if (auto val = r.string(e.second, join_path(p + ".env", e.first.Scalar())))
+                h.env.emplace_back(e.first.Scalar(), *val);
+        std::sort(h.env.begin(), h.env.end());
+    }
+    if (http["expect_body"])
+        if (auto s = r.string(http["expect_body"], p + ".expect_body")) {
+            try {
+                std::regex check(*s);
+                h.expect_body = *s;
+            } catch (const std::regex_error& e) {
+                r.error(r.loc(http["expect_body"]), p + ".expect_body", fmt::format("invalid regex: {}", e.what()));
+            }
+        }
     if (http["startup_timeout"])
         if (auto d = r.duration(http["startup_timeout"], p + ".startup_timeout")) h.startup_timeout = *d;
     if (http["grace"])
         if (auto d = r.duration(http["grace"], p + ".grace")) h.grace = *d;
+    // A server told no port probes a port it does not listen on, for the whole
+    // startup_timeout: say so now.
+    const auto names_port = [](const std::string& v) { return v.find("{port}") != std::string::npos; };
+    const bool passed = std::any_of(h.args.begin(), h.args.end(), names_port) ||
+                        std::any_of(h.env.begin(), h.env.end(), [&](const auto& kv) { return names_port(kv.second); });
+    if (!passed && !h.port)
+        r.warning(r.loc(http), p,
+                  "the server is given no port: freezer probes a free port it does not know of; pass it with "
+                  "\"{port}\" in args (args: [\"--port\", \"{port}\"]) or env (env: {PORT: \"{port}\"}), or set "
+                  "port: to the port the server always listens on");
     smoke.http = std::move(h);
 }
 

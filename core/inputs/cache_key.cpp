@@ -66,7 +66,13 @@ std::string smoke_digest(const config::Smoke& smoke) {
     if (smoke.http)
         j["http"] = {{"args", smoke.http->args}, {"path", smoke.http->path},
                      {"status", smoke.http->expect_status},
+
                      {"startup_ms", smoke.http->startup_timeout.count()}, {"grace_ms", smoke.http->grace.count()}};
+    if (smoke.http) {  // newer settings, only when set: an older key stays the same
+        if (!smoke.http->env.empty()) j["http"]["env"] = smoke.http->env;
+        if (smoke.http->port) j["http"]["port"] = *smoke.http->port;
+        if (!smoke.http->expect_body.empty()) j["http"]["body"] = smoke.http->expect_body;
+    }
     return hash_bytes(j.dump()).hex();
 }
 

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -79,6 +81,40 @@ int free_port() {
     return port;
 }
 
+// The port a server's log says it listens on ("Uvicorn running on http://0.0.0.0:8008",
+// "Serving HTTP on 0.0.0.0 port 8000", " * Running on http://127.0.0.1:5000"), with the
+// line that says it; nothing when no line says so.
+struct Announced {
+    int port = 0;
+    std::string line;
+};
+std::optional<Announced> announced_port(const std::string& output) {
+    static const std::regex says(R"((listen|running on|serving|started server|bound to))", std::regex::icase);
+    static const std::regex address(
+        R"((?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]*\]|[A-Za-z][A-Za-z0-9.\-]*):(\d{2,5})\b|\bport (\d{2,5})\b)",
+        std::regex::icase);
+    std::istringstream in(output);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!std::regex_search(line, says)) continue;
+        std::smatch m;
+        if (!std::regex_search(line, m, address)) continue;
+        const int port = std::stoi(m[1].matched ? m[1].str() : m[2].str());
+        if (port <= 0 || port > 65535) continue;
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        return Announced{port, line.size() > 120 ? line.substr(0, 117) + "..." : line};
+    }
+    return std::nullopt;
+}
+
+// The start of a body, on one line, for a message.
+std::string excerpt(std::string body) {
+    for (auto& c : body)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (body.empty()) return "(empty)";
+    return body.size() > 200 ? body.substr(0, 197) + "..." : body;
+}
+
 SmokeOutcome fail(SmokeOutcome o, std::string message, const ProcessResult& r) {
     o.passed = false;
     o.message = std::move(message);
@@ -123,15 +159,23 @@ SmokeOutcome run_mode(const config::RunSmoke& run, const fs::path& exe, const Sm
 SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const SmokeEnvironment& how) {
     SmokeOutcome o{true, true, "http", "", {}, {}};
     ScratchDir scratch;
-    const int port = free_port();
-    ProcessSpec spec;
-    spec.argv = {exe.string()};
-    for (auto a : http.args) {
+    const int port = http.port ? *http.port : free_port();
+    const auto with_port = [&](std::string a) {
         for (auto pos = a.find("{port}"); pos != std::string::npos; pos = a.find("{port}"))
             a.replace(pos, 6, std::to_string(port));
-        spec.argv.push_back(a);
-    }
+        return a;
+    };
+    ProcessSpec spec;
+    spec.argv = {exe.string()};
+    for (const auto& a : http.args) spec.argv.push_back(with_port(a));
     spec.env = smoke_environment(how, scratch.path());
+    for (const auto& [name, value] : http.env) {
+        const auto prefix = name + "=";
+        spec.env.erase(std::remove_if(spec.env.begin(), spec.env.end(),
+                                      [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; }),
+                       spec.env.end());
+        spec.env.push_back(prefix + with_port(value));
+    }
     spec.cwd = (scratch.path() / "work").string();
     spec.capture = true;
     Child child(spec);
@@ -141,13 +185,33 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
     const std::string url = fmt::format("http://127.0.0.1:{}{}", port, http.path);
     const auto start = Clock::now();
     long status = -1;
+    HttpResponse answer;
     for (;;) {
         if (child.wait_for(milliseconds(20))) {
             auto& r = child.finish(milliseconds(0));
             return fail(o, fmt::format("it {} before answering GET {}", r.describe(), url), r);
         }
         if (interrupt_requested()) return fail(o, "interrupted", child.finish(milliseconds(1000)));
-        status = http_get_status(url, milliseconds(2000)).status;
+        // A server that says it listens elsewhere will never answer here: say so now,
+        // not after startup_timeout.
+        if (const auto said = announced_port(child.result().out + child.result().err); said && said->port != port) {
+            auto& r = child.finish(milliseconds(1000));
+            return fail(o, fmt::format("it says it listens on port {} (\"{}\"), but the smoke test probes port {}: "
+                                       "pass the port with \"{{port}}\" in smoke.http args or env, or set "
+                                       "smoke.http.port: {}",
+                                       said->port, said->line, port, said->port),
+                        r);
+        }
+        if (http.expect_body.empty()) {
+            status = http_get_status(url, milliseconds(2000)).status;
+        } else {
+            HttpRequest rq;
+            rq.url = url;
+            rq.timeout = milliseconds(2000);
+            rq.connect_timeout = milliseconds(500);
+            answer = http_request(rq);
+            status = answer.status;
+        }
         if (status == http.expect_status || (http.expect_status == 0 && status > 0)) break;
         if (Clock::now() - start > http.startup_timeout) {
             auto& r = child.finish(milliseconds(1000));
@@ -161,6 +225,12 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
     }
     const auto ready = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     o.startup = ready;
+    if (!http.expect_body.empty() && !search(http.expect_body, answer.body)) {
+        auto& r = child.finish(milliseconds(1000));
+        return fail(o, fmt::format("GET {} answered {}, but its body does not match /{}/: {}", http.path, status,
+                                   http.expect_body, excerpt(answer.body)),
+                    r);
+    }
 
     // Stop it as a desktop app does: SIGTERM to the process it started, nothing else.
     child.signal(SIGTERM);

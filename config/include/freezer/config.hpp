@@ -33,11 +33,15 @@ struct RunSmoke {
 };
 
 struct HttpSmoke {
-    std::vector<std::string> args;  // "{port}" is replaced by a free port
+    std::vector<std::string> args;  // "{port}" is replaced by the port (a free one, or `port`)
     std::string path = "/";
     int expect_status = 200;  // 0: any answer (freezer trace's --get requests)
     std::chrono::milliseconds startup_timeout{20000};
     std::chrono::milliseconds grace{5000};  // for the process tree to exit after SIGTERM
+    // Environment for the server; "{port}" in a value is replaced too (PORT: "{port}").
+    std::vector<std::pair<std::string, std::string>> env;
+    std::optional<int> port;  // a server that listens on a fixed port: probe that one
+    std::string expect_body;  // regex searched in the answer's body; empty: not checked
 };
 
 struct Smoke {
