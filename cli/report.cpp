@@ -180,7 +180,7 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
     if (quiet_) return;
     int counts[5] = {0, 0, 0, 0, 0};  // indexed by Status
     for (const auto& r : results) ++counts[static_cast<int>(r.status)];
-    if (results.size() > 1) {
+    if (!results.empty()) {  // one sidecar or many: the same table
         TextTable table({{"sidecar"}, {"backend"}, {"status", false, 9}, {"time", true, 7}, {"size", true, 9},
                          {"smoke", false, 6}, {"notes"}});
         for (const auto& r : results)
@@ -195,6 +195,16 @@ void TerminalReporter::summary(const std::vector<SidecarResult>& results, std::c
     if (counts[3]) line += fmt::format(", {} cancelled", counts[3]);
     line += " in " + human_duration(total);
     fmt::print("freezer: {}\n", counts[2] || counts[3] ? style_.red(line) : line);
+    std::vector<std::string> untested;
+    for (const auto& r : results)
+        if (r.untested && r.status == Status::built) untested.push_back(r.name);
+    if (!untested.empty())
+        fmt::print("{}\n", style_.yellow(fmt::format(
+                              "freezer: warning: {} no smoke test, so {} installed untested: add smoke: to {} in "
+                              "freezer.yaml, or smoke: {{untested: \"why\"}} to say it is on purpose",
+                              fmt::format("{} {}", fmt::join(untested, ", "), untested.size() == 1 ? "has" : "have"),
+                              untested.size() == 1 ? "its binary was" : "their binaries were",
+                              untested.size() == 1 ? "it" : "each")));
     std::fflush(stdout);
 }
 
@@ -231,6 +241,7 @@ nlohmann::json to_json(const SidecarResult& r) {
         j["cpu_tokens"] = r.cpu_tokens;
     }
     if (r.smoke.ran) j["smoke"] = {{"passed", r.smoke.passed}, {"message", r.smoke.message}};
+    j["untested"] = r.untested;
     if (r.status == Status::failed || r.status == Status::cancelled) {
         j["error"] = r.error;
         j["log_tail"] = r.log_tail;

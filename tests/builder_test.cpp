@@ -835,3 +835,27 @@ TEST_CASE("a build without the import record, or with another toolchain, is a fu
     CHECK_THAT(f.run("app"), Catch::Contains("VERSION = '5'"));
     CHECK_THAT(read(r.log), Catch::Contains("fast path refused: told to fail"));
 }
+
+TEST_CASE("a sidecar installed without a smoke test is flagged untested, unless freezer.yaml says why", "[builder]") {
+    Fixture f;
+    f.config(project_yaml(R"(  api:
+    root: api
+    entry: main.py
+    backend: fake
+  cli:
+    root: cli
+    entry: main.py
+    backend: fake
+    smoke: {untested: "a one-shot migration tool, tested by its own suite"}
+)"));
+    f.source("api", "A");
+    f.source("cli", "A");
+    const auto results = f.build();
+    REQUIRE(results.size() == 2);
+    for (const auto& r : results) {
+        INFO(r.name);
+        REQUIRE(r.status == Status::built);
+        CHECK_FALSE(r.smoke.ran);
+        CHECK(r.untested == (r.name == "api"));
+    }
+}

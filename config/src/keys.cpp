@@ -75,6 +75,7 @@ constexpr KeySpec kKeys[] = {
     {"sidecars.*.smoke", "expect_stderr", "regex searched in stderr"},
     {"sidecars.*.smoke", "timeout", "for the run (default 30s)"},
     {"sidecars.*.smoke", "http", "start the sidecar as a server and GET a path"},
+    {"sidecars.*.smoke", "untested", "why this sidecar has no smoke test (the build then does not warn)"},
 
     {"sidecars.*.smoke.http", "args", "arguments; {port} becomes the port probed"},
     {"sidecars.*.smoke.http", "env", "environment for the server; {port} in a value becomes the port"},

@@ -145,6 +145,13 @@ void read_smoke(Reader& r, const YAML::Node& node, const std::string& path, Smok
     if (node["run"] || node["expect_exit"] || node["expect_stdout"] || node["expect_stderr"] || node["timeout"])
         read_run_smoke(r, node, path, smoke);
     if (const auto http = node["http"]) read_http_smoke(r, http, path + ".http", smoke);
+    if (node["untested"])
+        if (auto why = r.nonempty_string(node["untested"], path + ".untested")) {
+            if (smoke.run || smoke.http)
+                r.error(r.loc(node["untested"]), path + ".untested",
+                        "a sidecar with a smoke test is not untested: drop one or the other");
+            smoke.untested = *why;
+        }
 }
 
 // Each setting from the sidecar, else from defaults:, else freezer's default.

@@ -48,6 +48,9 @@ struct SidecarResult {
     std::vector<std::string> log_tail;  // on failure
     int cpu_tokens = 0;                 // granted by the scheduler
     SmokeReport smoke;
+    // Installed with no smoke test, and freezer.yaml does not say that is on purpose
+    // (smoke.untested): the summary warns.
+    bool untested = false;
     std::filesystem::path tauri_copy;   // <output.tauri>/<name>-<triple>, when configured
     // Figures the backend's plan asked to read off its log (Nuitka: ccache_hits), by
     // name; reporters show them as they come, knowing no backend.

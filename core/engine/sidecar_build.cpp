@@ -38,7 +38,10 @@ std::string human_ms(std::chrono::milliseconds d) {
 void smoke_or_throw(BuildContext& ctx, const Evaluation& ev, const fs::path& executable, bool standalone,
                     BuildLog& log, SidecarResult& r, const char* what) {
     const auto& sc = *ev.sidecar;
-    if (!sc.smoke.run && !sc.smoke.http) return;
+    if (!sc.smoke.run && !sc.smoke.http) {
+        r.untested = sc.smoke.untested.empty();
+        return;
+    }
     ctx.reporter.phase(sc.name, ev.backend_name(), Phase::smoke, "");
     const auto o = run_smoke_test(sc.smoke, executable, {ctx.python(), standalone, {}});
     r.smoke = {true, o.passed, o.message};

@@ -47,6 +47,9 @@ struct HttpSmoke {
 struct Smoke {
     std::optional<RunSmoke> run;
     std::optional<HttpSmoke> http;
+    // Why this sidecar has no smoke test, on purpose (`smoke: {untested: "..."}`): then a
+    // build does not warn that its binary was installed untested.
+    std::string untested;
     Location where;
 };
 
