@@ -5,8 +5,6 @@
 // because request_interrupt() cannot be undone within a process.
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,19 +71,6 @@ std::string sidecar_yaml(const std::string& name, const std::string& backend_opt
 
 std::string project_yaml(const std::string& sidecars, const std::string& extra = "") {
     return "version: 1\npython: /usr/bin/python3\njobs: 2\n" + extra + "sidecars:\n" + sidecars;
-}
-
-// A port nothing listens on: bound, then closed.
-int closed_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
 }
 
 // A project folder with both fakes loaded. The project is reloaded for every build,
@@ -226,7 +211,7 @@ TEST_CASE("going back to an earlier input restores it from the local cache", "[b
 
 TEST_CASE("a remote cache that is down warns once and the build goes on", "[builder]") {
     Fixture f;
-    const auto remote = fmt::format("cache: {{remote: {{url: \"http://127.0.0.1:{}\", retries: 0}}}}\n", closed_port());
+    const auto remote = fmt::format("cache: {{remote: {{url: \"http://127.0.0.1:{}\", retries: 0}}}}\n", freezer::test::unused_port());
     f.config(project_yaml(sidecar_yaml("api") + sidecar_yaml("cli"), remote));
     f.source("api", "A");
     f.source("cli", "C");

@@ -1,10 +1,7 @@
 // The smoke-test contract, on small real programs.
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <functional>
 
@@ -194,18 +191,6 @@ TEST_CASE("the smoke environment proves self-containment", "[smoke]") {
 
 namespace {
 
-// A port free now, for a server that insists on its own.
-int some_free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 // A server as real ones are written: the port from $PORT, else a fixed one; it says
 // where it listens as uvicorn does, and /health answers {"status": "ok"}.
@@ -243,7 +228,7 @@ config::Smoke http_smoke(std::function<void(config::HttpSmoke&)> set) {
 
 TEST_CASE("http: a server on a fixed port, one told its port by the environment, and the body checked", "[smoke]") {
     TempDir dir;
-    const int fixed = some_free_port();
+    const int fixed = freezer::test::unused_port();
     const auto exe = script(dir, "api", uvicorn_like(fixed));
     SECTION("the fixed port is probed, and the server passes") {
         const auto o = run_smoke_test(http_smoke([&](auto& h) { h.port = fixed; }), exe, kEnv);

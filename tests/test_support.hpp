@@ -23,4 +23,8 @@ private:
 void write(const std::filesystem::path& file, const std::string& content);
 std::string read(const std::filesystem::path& file);
 
+// A loopback port free now (bound, then closed): nothing listens on it until a test
+// starts a server there.
+int unused_port();
+
 }  // namespace freezer::test
