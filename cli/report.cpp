@@ -44,14 +44,18 @@ std::string fit(std::string s, std::size_t width) {
 }
 }  // namespace
 
-TerminalReporter::TerminalReporter(Style style, bool verbose, bool quiet, bool live)
-    : style_(style), verbose_(verbose), quiet_(quiet), live_(live && !quiet) {
-    if (live_)
+TerminalReporter::TerminalReporter(Style style, bool verbose, bool quiet, bool live, std::chrono::seconds heartbeat)
+    : style_(style), verbose_(verbose), quiet_(quiet), live_(live && !quiet), heartbeat_(heartbeat) {
+    if (live_ || (!quiet_ && heartbeat_.count() > 0))
         ticker_ = std::thread([this] {
             std::unique_lock lock(mutex_);
             while (!stop_) {
                 tick_.wait_for(lock, std::chrono::milliseconds(250));
-                if (!stop_ && !order_.empty()) draw_live();
+                if (stop_ || order_.empty()) continue;
+                if (live_)
+                    draw_live();
+                else
+                    beat();
             }
         });
 }
@@ -106,6 +110,7 @@ void TerminalReporter::phase(const std::string& sidecar, const std::string& back
     if (fresh || (it->second.phase == Phase::queued && phase != Phase::queued))
         it->second.since = std::chrono::steady_clock::now();
     it->second.backend = backend;
+    if (phase == Phase::building && it->second.phase != Phase::building) it->second.progress = {};
     it->second.phase = phase;
     if (!detail.empty() || phase != Phase::queued) it->second.detail = detail;
     if (live_) {
@@ -117,6 +122,43 @@ void TerminalReporter::phase(const std::string& sidecar, const std::string& back
         fmt::print("freezer: {} ({}) smoke test\n", style_.bold(sidecar), backend);
         std::fflush(stdout);
     }
+}
+
+void TerminalReporter::progress(const std::string& sidecar, const Progress& p) {
+    if (quiet_) return;
+    std::lock_guard g(mutex_);
+    const auto it = rows_.find(sidecar);
+    if (it == rows_.end() || it->second.phase != Phase::building) return;
+    auto& row = it->second;
+    row.progress = p;
+    if (live_) {
+        if (p.new_phase) row.detail = p.phase;  // drawn on the next tick
+    } else if (p.new_phase && p.packager) {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                   row.since);
+        fmt::print("freezer: {} ({}) {}: {}\n", style_.bold(sidecar), row.backend, human_duration(elapsed), p.phase);
+        std::fflush(stdout);
+    }
+}
+
+void TerminalReporter::beat() {
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& name : order_) {
+        auto& row = rows_.at(name);
+        if (row.phase != Phase::building || now < row.next_beat) continue;
+        if (row.next_beat == std::chrono::steady_clock::time_point{}) {  // the build just started
+            row.next_beat = row.since + heartbeat_;
+            if (now < row.next_beat) continue;
+        }
+        row.next_beat += heartbeat_;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - row.since);
+        auto figures = human_duration(elapsed);
+        if (row.progress.usage_known)
+            figures += fmt::format(", cpu {}, rss {}", human_duration(row.progress.cpu),
+                                   human_size(static_cast<std::uint64_t>(row.progress.rss_kb) * 1024));
+        fmt::print("freezer: {} ({}) still building ({})\n", style_.bold(name), row.backend, figures);
+    }
+    std::fflush(stdout);
 }
 
 void TerminalReporter::print_result(const SidecarResult& r) {

@@ -41,16 +41,23 @@ std::string metrics_text(const std::map<std::string, long long>& metrics);
 // test) and where the full log is: the lines under a FAILED line.
 void print_failure_tail(const Style& style, const SidecarResult& r);
 
+// A build that prints nothing for this long in plain mode says it is still running:
+// CI services stop jobs that are silent for 10 minutes, and a person wonders after one.
+inline constexpr std::chrono::seconds kDefaultHeartbeat{30};
+
 class TerminalReporter final : public Reporter {
 public:
     // `live`: redraw one line per running sidecar in place (a terminal); otherwise one
-    // plain line per event. `quiet` (--json): nothing on stdout.
-    TerminalReporter(Style style, bool verbose, bool quiet, bool live);
+    // plain line per event. `quiet` (--json): nothing on stdout. `heartbeat`: in plain
+    // mode, how often a long build says it is still running (0: never).
+    TerminalReporter(Style style, bool verbose, bool quiet, bool live,
+                     std::chrono::seconds heartbeat = kDefaultHeartbeat);
     ~TerminalReporter() override;
     void warning(const std::string& message) override;
     void phase(const std::string& sidecar, const std::string& backend, Phase phase,
                const std::string& detail) override;
     void finished(const SidecarResult& result) override;
+    void progress(const std::string& sidecar, const Progress& progress) override;
     // Ends the live display and prints the table and the totals.
     void summary(const std::vector<SidecarResult>& results, std::chrono::milliseconds total);
 
@@ -60,15 +67,19 @@ private:
         Phase phase = Phase::queued;
         std::string detail;
         std::chrono::steady_clock::time_point since;
+        Progress progress;                               // the latest, while building
+        std::chrono::steady_clock::time_point next_beat;  // plain mode's next heartbeat
     };
     void clear_live();  // with mutex_ held
     void draw_live();   // with mutex_ held
     void print_result(const SidecarResult& r);  // with mutex_ held
+    void beat();  // with mutex_ held: the heartbeats that are due
 
     Style style_;
     bool verbose_;
     bool quiet_;
     bool live_;
+    std::chrono::seconds heartbeat_;
     std::mutex mutex_;
     std::vector<std::string> order_;  // live rows in the order they appeared
     std::map<std::string, Row> rows_;

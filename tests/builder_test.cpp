@@ -50,8 +50,13 @@ public:
         std::lock_guard lock(mutex_);
         results.push_back(r);
     }
+    void progress(const std::string& sidecar, const Progress& p) override {
+        std::lock_guard lock(mutex_);
+        progress_reports.emplace_back(sidecar, p);
+    }
     std::vector<std::string> warnings;
     std::vector<SidecarResult> results;
+    std::vector<std::pair<std::string, Progress>> progress_reports;
 
 private:
     std::mutex mutex_;
@@ -413,7 +418,7 @@ TEST_CASE("the fake's options are validated", "[builder]") {
     for (const auto& d : check_backends(*loaded.project, f.host)) messages.push_back(d.path + ": " + d.message);
     std::sort(messages.begin(), messages.end());
     CHECK(messages == std::vector<std::string>{
-                          "sidecars.api.backends.fake.color: unknown fake option 'color' (known: delay_ms, fail, crash)",
+                          "sidecars.api.backends.fake.color: unknown fake option 'color' (known: delay_ms, fail, crash, network)",
                           "sidecars.api.backends.fake.crash: expected true or false",
                           "sidecars.api.backends.fake.delay_ms: expected a number of milliseconds",
                       });
@@ -842,5 +847,85 @@ TEST_CASE("a sidecar installed without a smoke test is flagged untested, unless 
         REQUIRE(r.status == Status::built);
         CHECK_FALSE(r.smoke.ran);
         CHECK(r.untested == (r.name == "api"));
+    }
+}
+
+TEST_CASE("a running step reports the packager's phase and its usage; plain output shows heartbeats", "[builder][progress]") {
+    Fixture f;
+    f.config(project_yaml(sidecar_yaml("api", "delay_ms: 2500")));
+    f.source("api", "A");
+    REQUIRE(f.build_one().status == Status::built);
+    const auto& reports = f.reporter->progress_reports;
+    REQUIRE(!reports.empty());
+    // The step itself first, then the fake's own "fake: phase sleeping" line, once.
+    CHECK(reports.front().second.phase == "fake api");
+    CHECK(reports.front().second.new_phase);
+    CHECK_FALSE(reports.front().second.packager);
+    int sleeping = 0;
+    bool usage = false;
+    for (const auto& [sidecar, p] : reports) {
+        CHECK(sidecar == "api");
+        if (p.new_phase && p.packager) {
+            CHECK(p.phase == "sleeping");
+            ++sleeping;
+        }
+        if (p.usage_known) {
+            usage = true;
+            CHECK(p.rss_kb > 0);  // the shell and its sleep
+        }
+    }
+    CHECK(sleeping == 1);
+#ifdef __linux__
+    CHECK(usage);  // Linux lists a group's processes; generic POSIX cannot
+#else
+    CHECK_FALSE(usage);
+#endif
+
+    // The CLI, with its output not a terminal: the phase as it came, then heartbeats.
+    ProcessSpec spec;
+    spec.argv = {FREEZER_BIN, "-C", f.dir.path().string(), "build", "--force", "--heartbeat", "1"};
+    spec.capture = true;
+    spec.timeout = 60s;
+    spec.env = environment_with({{"FREEZER_BACKEND_PATH", kTestPlugins.string()}});
+    const auto cli = run_process(spec);
+    INFO(cli.out << cli.err);
+    REQUIRE(cli.exit_code == 0);
+    CHECK_THAT(cli.out, Catch::Matches(R"((.|\n)*freezer: api \(fake\) [0-9.]+m?s: sleeping\n(.|\n)*)"));
+    CHECK_THAT(cli.out, Catch::Contains("freezer: api (fake) still building ("));
+#ifdef __linux__
+    CHECK_THAT(cli.out, Catch::Matches(R"((.|\n)*still building \([0-9.]+s, cpu [0-9.]+m?s, rss [0-9.]+ [kM]B\)(.|\n)*)"));
+#endif
+
+    // --heartbeat 0: none.
+    spec.argv = {FREEZER_BIN, "-C", f.dir.path().string(), "build", "--force", "--heartbeat", "0"};
+    const auto quiet = run_process(spec);
+    INFO(quiet.out << quiet.err);
+    REQUIRE(quiet.exit_code == 0);
+    CHECK_THAT(quiet.out, !Catch::Contains("still building"));
+}
+
+TEST_CASE("a step that resolves or downloads gets timeouts.network, the others timeouts.step", "[builder][progress]") {
+    Fixture f;
+    f.source("api", "A");
+    SECTION("network step, network timeout") {
+        f.config(project_yaml(sidecar_yaml("api", "delay_ms: 20000, network: true") +
+                              "    timeouts: {network: 1s}\n"));
+        const auto r = f.build_one();
+        CHECK(r.status == Status::failed);
+        CHECK_THAT(r.error, Catch::Contains("timed out after") && Catch::Contains("raise timeouts.network"));
+    }
+    SECTION("defaults: apply, each timeout on its own") {
+        f.config(project_yaml(sidecar_yaml("api", "delay_ms: 20000") + "    timeouts: {network: 1h}\n",
+                              "defaults:\n  timeouts: {step: 1s, network: 1s}\n"));
+        const auto p = f.project();
+        CHECK(p.sidecars[0].timeouts.step == 1s);
+        CHECK(p.sidecars[0].timeouts.network == 1h);
+        const auto r = f.build_one();
+        CHECK(r.status == Status::failed);
+        CHECK_THAT(r.error, Catch::Contains("timed out after") && Catch::Contains("raise timeouts.step"));
+    }
+    SECTION("a network timeout does not cut an ordinary step short") {
+        f.config(project_yaml(sidecar_yaml("api", "delay_ms: 1500") + "    timeouts: {network: 1s}\n"));
+        CHECK(f.build_one().status == Status::built);
     }
 }

@@ -426,3 +426,35 @@ TEST_CASE("HTTP smoke settings: port, env, expect_body", "[config]") {
     CHECK_THAT(bad.errors[0], Catch::Contains("sidecars.api.smoke.http.port"));
     CHECK_THAT(bad.errors[1], Catch::Contains("sidecars.api.smoke.http.expect_body: invalid regex"));
 }
+
+TEST_CASE("timeouts: durations per step kind, from defaults or the sidecar; errors name the key", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    SECTION("defaults, then the sidecar's own, each on its own") {
+        auto l = load(dir, R"(defaults:
+  timeouts: {step: 3h}
+sidecars:
+  api: {root: src, entry: main.py, timeouts: {network: 90s}}
+  web: {root: src, entry: main.py}
+)");
+        REQUIRE(l.errors.empty());
+        const auto& p = *l.result.project;
+        CHECK(p.sidecars[0].timeouts.step == std::chrono::hours(3));
+        CHECK(p.sidecars[0].timeouts.network == std::chrono::seconds(90));
+        CHECK(p.sidecars[1].timeouts.step == std::chrono::hours(3));
+        CHECK(p.sidecars[1].timeouts.network == std::chrono::minutes(30));  // freezer's default
+    }
+    SECTION("a bad duration and an unknown key") {
+        auto l = load(dir, R"(sidecars:
+  api:
+    root: src
+    entry: main.py
+    timeouts: {step: soon, netwrok: 5m}
+)");
+        REQUIRE(l.errors.size() == 2);
+        CHECK_THAT(l.errors[0], Catch::Contains("freezer.yaml:5:") && Catch::Contains("sidecars.api.timeouts"));
+        std::string all = l.errors[0] + "\n" + l.errors[1];
+        CHECK_THAT(all, Catch::Contains("sidecars.api.timeouts.step: expected a duration"));
+        CHECK_THAT(all, Catch::Contains("netwrok") && Catch::Contains("network"));
+    }
+}

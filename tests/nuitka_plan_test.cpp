@@ -1,4 +1,6 @@
 // Golden tests of the Nuitka plugin's plans.
+#include <regex>
+
 #include <catch2/catch.hpp>
 
 #include "option_builders.hpp"
@@ -121,4 +123,23 @@ TEST_CASE("nuitka: probe output is parsed", "[plan][nuitka]") {
     facts = std::get<sdk::ToolFacts>(b->abi().parse_probe({1, "", "ModuleNotFoundError: No module named 'nuitka'"}));
     CHECK_FALSE(facts.found);
     CHECK_THAT(std::get<std::string>(b->abi().install_hint()), Catch::Contains("nuitka==4.3.3"));
+}
+
+TEST_CASE("nuitka: its milestones are the build's phases, its option and plugin chatter is not", "[plan][nuitka]") {
+    const auto p = plan(request());
+    REQUIRE(p.phases.size() == 1);
+    const std::regex re(p.phases[0]);
+    for (const std::string line : {"Nuitka: Starting Python compilation with:",
+                                   "Nuitka: Running C compilation via Scons.",
+                                   "Nuitka-Scons: Backend C compiler: gcc (gcc 12).",
+                                   "Nuitka-Scons: Backend C linking with 326 files (no progress information available for this stage).",
+                                   "Nuitka-Onefile: Creating single file from dist folder, this may take a while."}) {
+        std::smatch m;
+        CHECK(std::regex_search(line, m, re));
+        CHECK(m[1].str() == line);
+    }
+    for (const std::string line : {"Nuitka-Options: Used command line options:",
+                                   "Nuitka-Plugins:anti-bloat: Not including '_json' automatically",
+                                   "Nuitka-Scons: Cached C files (using ccache) with result 'cache miss': 325"})
+        CHECK_FALSE(std::regex_search(line, re));
 }

@@ -1,4 +1,6 @@
 // Golden tests of the pex-scie plugin's plans.
+#include <regex>
+
 #include <catch2/catch.hpp>
 
 #include "option_builders.hpp"
@@ -21,7 +23,7 @@ sdk::PlanRequest request() {
 sdk::Plan plan(const sdk::PlanRequest& rq) { return test::plan("pex-scie", rq); }
 std::shared_ptr<LoadedBackend> plugin() { return test::plugin("pex-scie"); }
 
-const Args kHead = {"/p/.venv/bin/python", "-m", "pex", "-D", "/p/stage", "--pex-root", "/p/cache/pex-scie/pex-root"};
+const Args kHead = {"/p/.venv/bin/python", "-m", "pex", "-v", "-D", "/p/stage", "--pex-root", "/p/cache/pex-scie/pex-root"};
 
 // Requirements written in freezer.yaml: resolved by pex with the interpreter as target.
 Args with(const Args& requirements, const Args& rest) {
@@ -49,6 +51,7 @@ TEST_CASE("pex: a .pex from a module, with a requirements file", "[plan][pex]") 
     const auto p = plan(rq);
     REQUIRE(p.steps.size() == 1);
     CHECK(p.steps[0].argv == with({"-r", "/p/stage/requirements.txt"}, {"-m", "app.main"}));
+    CHECK(p.steps[0].network);  // resolved from the package index: the network timeout
     CHECK_FALSE(p.standalone);  // a .pex runs on the target's Python
     CHECK(p.executable == "api");
     CHECK(p.failure_hints.empty());
@@ -97,6 +100,7 @@ TEST_CASE("pex: a scie with every option, and the offline hint", "[plan][pex]") 
                                    "--scie-pbs-release", "20251014", "--scie-science-binary", "/opt/science",
                                    "--scie-assets-base-url", "http://mirror.local/scie", "--scie-pbs-stripped"}));
     CHECK(p.standalone);
+    CHECK(p.steps[2].network);  // science and a Python build are downloaded
     REQUIRE(p.failure_hints.size() == 1);
     CHECK_THAT(p.failure_hints[0].message, Catch::Contains("science_binary") && Catch::Contains("assets_base_url"));
 }
@@ -113,4 +117,22 @@ TEST_CASE("pex: onedir is refused, options are validated", "[plan][pex]") {
     REQUIRE(d.size() == 3);
     CHECK_THAT(d[0].message, Catch::Contains("none (a .pex), eager or lazy"));
     CHECK_THAT(d[2].message, Catch::Contains("unknown pex-scie option 'sciee'"));
+}
+
+TEST_CASE("pex: its -v lines are the build's phases, its timings are not; the environment needs no network",
+          "[plan][pex]") {
+    const auto p = plan(request());
+    CHECK_FALSE(p.steps.back().network);  // --venv-repository: the interpreter's own packages
+    REQUIRE(p.phases.size() == 1);
+    const std::regex re(p.phases[0]);
+    std::smatch m;
+    const std::string resolving = "pex: Building pex :: Resolving distributions for requirements: ";
+    REQUIRE(std::regex_search(resolving, m, re));
+    CHECK(m[1].str() == "Building pex :: Resolving distributions for requirements");
+    const std::string zipping = "pex: Zipping PEX file.";
+    REQUIRE(std::regex_search(zipping, m, re));
+    CHECK(m[1].str() == "Zipping PEX file.");
+    for (const std::string timing : {"pex: Building pex: 1.3ms", "pex:   Resolving requirements.: 0.3ms",
+                                     "Saving PEX file to x.pex"})
+        CHECK_FALSE(std::regex_search(timing, re));
 }

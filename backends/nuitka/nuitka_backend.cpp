@@ -156,6 +156,11 @@ public:
         plan.artifact_dir = rq.out_dir;  // onefile: the executable; standalone: <main>.dist/
         plan.executable = rq.sidecar;
         plan.report = rq.work_dir + "/compilation-report.xml";
+        // Nuitka's milestones, from Python-level compilation to the onefile's payload.
+        plan.phases = {"^(Nuitka(?:-Scons|-Onefile)?: (?:Starting Python compilation|Completed Python level compilation|"
+                       "Generating source code|Running data composer|Running C compilation|Backend C (?:compil|link)|"
+                       "Onefile C (?:compil|link)|Creating single file|Running bootstrap|Using compression|"
+                       "Successfully created).*)$"};
         plan.metrics = {{"ccache_hits", "result 'cache hit': (\\d+)"},
                         {"ccache_misses", "result 'cache miss': (\\d+)"}};
         return plan;

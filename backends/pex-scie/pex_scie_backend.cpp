@@ -118,8 +118,13 @@ public:
         Step run;
         run.cwd = rq.stage_dir;
         run.env = rq.env;
-        run.argv = {rq.python, "-m", "pex", "-D", rq.stage_dir, "--pex-root", rq.cache_dir + "/pex-root"};
+        // -v: pex says what it is doing ("Building pex :: Resolving distributions for
+        // requirements"), which freezer shows as the build's phase; the .pex is the same.
+        run.argv = {rq.python, "-m", "pex", "-v", "-D", rq.stage_dir, "--pex-root", rq.cache_dir + "/pex-root"};
+        // Its phase lines; not the timings it prints when each ends ("...: 12.3ms").
+        plan.phases = {"^pex: (?!.*: [0-9.]+ms$)(\\S.*?)[: ]*$"};
         if (const Option* r = rq.options.find("requirements")) {
+            run.network = true;  // resolved from the package index
             run.argv.insert(run.argv.end(), {"--python", rq.python});
             if (r->kind == Option::Kind::scalar)
                 run.argv.insert(run.argv.end(), {"-r", rq.stage_dir + "/" + r->scalar});
@@ -141,6 +146,7 @@ public:
             run.argv.insert(run.argv.end(), {"--exe", rq.stage_dir + "/" + rq.entry});
         if (rq.clean) run.argv.push_back("--disable-cache");
         if (scie != "none") {
+            run.network = true;  // the science binary and a Python build are downloaded
             run.argv.insert(run.argv.end(), {"--scie", scie, "--scie-only"});
             for (const auto& [key, flag] : {std::pair{"python_version", "--scie-python-version"},
                                             std::pair{"pbs_release", "--scie-pbs-release"},

@@ -23,6 +23,7 @@ struct BuildFlags {
     bool fail_fast = false;
     std::string only;   // SIDECAR:BACKEND, one cell of the CI matrix
     std::string junit;  // write JUnit XML here
+    int heartbeat = static_cast<int>(kDefaultHeartbeat.count());
 };
 
 // Generated folders belong in .gitignore; said once something was generated, never on
@@ -51,7 +52,8 @@ int run_build(const Globals& g, BuildFlags flags) {
     auto project = load_project(session, g, true, flags.backend);
     if (!project) return kUsage;
 
-    TerminalReporter reporter(make_style(g.color, stdout), g.verbose, g.json, is_terminal(stdout));
+    TerminalReporter reporter(make_style(g.color, stdout), g.verbose, g.json, is_terminal(stdout),
+                              std::chrono::seconds(flags.heartbeat));
     Builder builder(*project, session.host(), reporter);
     const BuildOptions opts{flags.sidecars, flags.force, flags.backend, flags.jobs, flags.fail_fast};
     const auto results = builder.build(opts);
@@ -99,6 +101,11 @@ Run add_build(CLI::App& app, const Globals& g) {
         ->type_name("SIDECAR:BACKEND");
     cmd->add_option("--junit", flags->junit, "Also write a JUnit XML report (one testcase per sidecar:backend)")
         ->type_name("FILE");
+    cmd->add_option("--heartbeat", flags->heartbeat,
+                    "When output is not a terminal, say every N seconds that a build is still running, with its "
+                    "CPU time and memory (default 30; 0: never). The packager's own phases are shown as they come")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0, 86400));
     cmd->fallthrough();
     return [&g, flags] { return run_build(g, *flags); };
 }

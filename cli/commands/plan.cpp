@@ -12,14 +12,29 @@ using nlohmann::json;
 
 namespace {
 
-json plan_json(const DryRun& d) {
+// "2h", "30m", "45s", "1.5s": a timeout as freezer.yaml would write it.
+std::string timeout_text(std::chrono::milliseconds t) {
+    const auto ms = t.count();
+    if (ms % 3'600'000 == 0) return fmt::format("{}h", ms / 3'600'000);
+    if (ms % 60'000 == 0) return fmt::format("{}m", ms / 60'000);
+    if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+    return fmt::format("{}ms", ms);
+}
+
+// The timeout a run step gets, and the setting that gives it.
+std::pair<std::chrono::milliseconds, const char*> step_timeout(const sdk::Step& st, const config::Sidecar& sc) {
+    return st.network ? std::pair{sc.timeouts.network, "timeouts.network"} : std::pair{sc.timeouts.step, "timeouts.step"};
+}
+
+json plan_json(const DryRun& d, const config::Sidecar& sc) {
     json steps = json::array();
     for (const auto& st : d.plan.steps) {
         json env = json::object();
         for (const auto& [k, v] : st.env) env[k] = v;
         if (st.kind == sdk::Step::Kind::run)
             steps.push_back({{"kind", "run"}, {"description", st.description}, {"argv", st.argv}, {"env", env},
-                             {"cwd", st.cwd.empty() ? json(nullptr) : json(st.cwd)}});
+                             {"cwd", st.cwd.empty() ? json(nullptr) : json(st.cwd)}, {"network", st.network},
+                             {"timeout_ms", step_timeout(st, sc).first.count()}});
         else if (st.kind == sdk::Step::Kind::remove)
             steps.push_back({{"kind", "remove"}, {"description", st.description}, {"path", st.path}});
         else
@@ -42,10 +57,11 @@ json plan_json(const DryRun& d) {
             {"artifact_dir", d.plan.artifact_dir},
             {"executable", d.plan.executable.empty() ? json(nullptr) : json(d.plan.executable)},
             {"standalone", d.plan.standalone},
-            {"report", d.plan.report.empty() ? json(nullptr) : json(d.plan.report)}};
+            {"report", d.plan.report.empty() ? json(nullptr) : json(d.plan.report)},
+            {"phases", d.plan.phases}};
 }
 
-void print_plan(const DryRun& d, const Style& style) {
+void print_plan(const DryRun& d, const config::Sidecar& sc, const Style& style) {
     const auto& x = d.decision;
     if (x.action == Explanation::Action::skip)
         fmt::print("freezer: {} with {}: up to date, a build would skip it\n", style.bold(x.sidecar), x.backend);
@@ -70,6 +86,9 @@ void print_plan(const DryRun& d, const Style& style) {
         if (!st.cwd.empty()) fmt::print("   cwd: {}\n", st.cwd);
         for (const auto& [k, v] : st.env) fmt::print("   env: {}={}\n", k, shell_quote(v));
         fmt::print("   $ {}\n", shell_command(st.argv));
+        const auto [timeout, key] = step_timeout(st, sc);
+        fmt::print("   timeout: {} ({}{})\n", timeout_text(timeout), key,
+                   st.network ? ": it resolves or downloads" : "");
     }
     fmt::print("\nartifact: {}{}{}\n", d.plan.artifact_dir,
                d.plan.executable.empty() ? "" : ", executable " + d.plan.executable,
@@ -85,10 +104,11 @@ int run_plan(const Globals& g, const std::string& sidecar, const BuildOptions& o
     if (!project) return kUsage;
     TerminalReporter reporter(style, false, true, false);
     const auto d = Builder(*project, session.host(), reporter).dry_run(sidecar, options);
+    const auto* sc = project->find(sidecar);  // dry_run() threw if there were none
     if (g.json)
-        fmt::print("{}\n", plan_json(d).dump(2));
+        fmt::print("{}\n", plan_json(d, *sc).dump(2));
     else
-        print_plan(d, style);
+        print_plan(d, *sc, style);
     return kOk;
 }
 

@@ -43,10 +43,14 @@ constexpr KeySpec kKeys[] = {
     {"defaults", "exclude_modules", "modules the packager must leave out"},
     {"defaults", "env", "environment of the packager"},
     {"defaults", "max_size", "size budget of each artifact, e.g. 100MB"},
+    {"defaults", "timeouts", "how long one build step may run: {step, network}"},
     {"defaults", "backends", "options per backend, validated by its plugin"},
 
     {"defaults.inputs", "include", "globs relative to the sidecar's root"},
     {"defaults.inputs", "exclude", "globs left out"},
+
+    {"defaults.timeouts", "step", "each build step (default 2h)"},
+    {"defaults.timeouts", "network", "a step that resolves or downloads (default 30m)"},
 
     {"sidecars.*", "root", "folder of the sources, relative to freezer.yaml (default .)"},
     {"sidecars.*", "entry", "script to freeze, relative to root"},
@@ -60,11 +64,15 @@ constexpr KeySpec kKeys[] = {
     {"sidecars.*", "data", "files bundled with the sidecar: {src, dest}"},
     {"sidecars.*", "env", "environment of the packager"},
     {"sidecars.*", "max_size", "size budget of the artifact, e.g. 100MB: a larger build fails"},
+    {"sidecars.*", "timeouts", "how long one build step may run: {step, network}"},
     {"sidecars.*", "backends", "options per backend, validated by its plugin"},
     {"sidecars.*", "smoke", "how the built sidecar is smoke-tested"},
 
     {"sidecars.*.inputs", "include", "globs relative to the sidecar's root"},
     {"sidecars.*.inputs", "exclude", "globs left out"},
+
+    {"sidecars.*.timeouts", "step", "each build step (default 2h)"},
+    {"sidecars.*.timeouts", "network", "a step that resolves or downloads (default 30m)"},
 
     {"sidecars.*.data[]", "src", "file or folder relative to the sidecar's root"},
     {"sidecars.*.data[]", "dest", "folder inside the bundle (default .)"},

@@ -176,6 +176,9 @@ void merge_shared(Reader& r, const Project& project, const Shared& defaults, con
     sc.env = own.env.value_or(defaults.env.value_or(decltype(sc.env){}));
     sc.max_size = own.max_size ? own.max_size : defaults.max_size;
     sc.max_size_where = own.max_size ? own.max_size_where : defaults.max_size_where;
+    // Each timeout on its own: a sidecar that sets timeouts.network keeps defaults' step.
+    sc.timeouts.step = own.step_timeout.value_or(defaults.step_timeout.value_or(sc.timeouts.step));
+    sc.timeouts.network = own.network_timeout.value_or(defaults.network_timeout.value_or(sc.timeouts.network));
     for (const auto& [b, opts] : defaults.backends)
         if (!own.backends.count(b) && r.copied(opts, path + ".backends." + b)) sc.backends[b] = opts;
     for (auto& [b, opts] : own.backends) sc.backends[b] = opts;
@@ -320,6 +323,11 @@ void read_shared(Reader& r, const YAML::Node& node, const std::string& path, std
                 s.max_size = *size;
             else
                 r.error(s.max_size_where, p, "expected a size such as 100MB or 1.5GB");
+        } else if (key == "timeouts") {
+            if (r.map(v, p, keys_of(fmt::format("{}.timeouts", section)))) {
+                if (v["step"]) s.step_timeout = r.duration(v["step"], p + ".step");
+                if (v["network"]) s.network_timeout = r.duration(v["network"], p + ".network");
+            }
         } else if (key == "backends") {
             if (r.map(v, p, {}))
                 for (const auto& b : v)

@@ -1,6 +1,7 @@
 // Reading `defaults:` and one entry of `sidecars:`. Internal to freezer_config.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ struct Shared {
     std::map<std::string, sdk::Option> backends;
     std::optional<std::uint64_t> max_size;
     Location max_size_where;
+    std::optional<std::chrono::milliseconds> step_timeout, network_timeout;
 };
 
 // `node` is already checked to be a map of `section`'s keys ("defaults" or "sidecars.*").

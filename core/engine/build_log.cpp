@@ -48,6 +48,33 @@ BuildLog::StepText BuildLog::take_step_output() {
     return out;
 }
 
+std::vector<std::string> BuildLog::lines_since(off_t& offset, std::size_t max_bytes) const {
+    std::vector<std::string> out;
+    if (!fd_) return out;
+    const off_t end = ::lseek(fd_.get(), 0, SEEK_END);
+    if (end <= offset) return out;
+    bool skipped = false;
+    if (static_cast<std::size_t>(end - offset) > max_bytes) {
+        offset = end - static_cast<off_t>(max_bytes);
+        skipped = true;
+    }
+    std::string text(static_cast<std::size_t>(end - offset), '\0');
+    const ssize_t n = ::pread(fd_.get(), text.data(), text.size(), offset);
+    if (n <= 0) return out;
+    text.resize(static_cast<std::size_t>(n));
+    const auto last = text.rfind('\n');
+    if (last == std::string::npos) {
+        if (skipped) offset += n;  // one huge line: drop it
+        return out;
+    }
+    std::istringstream lines(text.substr(0, last + 1));
+    std::string l;
+    if (skipped) std::getline(lines, l);  // the first line was cut
+    while (std::getline(lines, l)) out.push_back(l);
+    offset += static_cast<off_t>(last + 1);
+    return out;
+}
+
 void BuildLog::add_metrics(std::string_view text, const std::vector<sdk::Metric>& metrics,
                            std::map<std::string, long long>& totals) {
     for (const auto& m : metrics) {

@@ -2,7 +2,8 @@
 // output written straight into it. After each step, only the bytes that step added are
 // read back, once, for what the plan asked to look for: warnings for the user
 // ("::freezer-warning::<text>" lines), metrics (Nuitka's ccache hits), and the failure
-// hints whose pattern matches. The log is never re-read in full.
+// hints whose pattern matches. The log is never re-read in full. While a step runs, its
+// new lines can be read as they come, for the packager's progress (lines_since).
 #pragma once
 
 #include <filesystem>
@@ -31,6 +32,12 @@ public:
         std::string text;
     };
     StepText take_step_output();
+
+    // While a step runs: the complete lines it wrote after `offset` (start with
+    // step_start()), and `offset` moved past them. When more than `max_bytes` wait, the
+    // older ones are skipped: the caller wants what is happening now.
+    off_t step_start() const { return scanned_; }
+    std::vector<std::string> lines_since(off_t& offset, std::size_t max_bytes = 256 * 1024) const;
 
     // Adds the counts of `metrics` found in `text` to `totals`. A plugin's bad pattern
     // costs its metric, not the build.

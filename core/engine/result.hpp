@@ -57,6 +57,17 @@ struct SidecarResult {
     std::map<std::string, long long> metrics;
 };
 
+// How a running build is doing, between its phases: for the heartbeat of plain output
+// and the live line. Sent when the packager reports a new phase, and every few seconds.
+struct Progress {
+    std::string phase;    // the packager's latest phase line, else the step's description
+    bool packager = false;   // `phase` is the packager's own line (Plan::phases)
+    bool new_phase = false;  // `phase` changed since the last report
+    bool usage_known = false;  // the system can tell (platform/os.hpp group_usage)
+    std::chrono::milliseconds cpu{0};  // of this build's processes so far
+    long rss_kb = 0;                   // resident now, the running step's processes together
+};
+
 // Receives progress; called from build threads, so implementations synchronise.
 class Reporter {
 public:
@@ -65,6 +76,11 @@ public:
     virtual void phase(const std::string& sidecar, const std::string& backend, Phase phase,
                        const std::string& detail) = 0;
     virtual void finished(const SidecarResult& result) = 0;
+    // A building sidecar's progress; reporters that show none ignore it.
+    virtual void progress(const std::string& sidecar, const Progress& progress) {
+        (void)sidecar;
+        (void)progress;
+    }
 };
 
 }  // namespace freezer

@@ -233,7 +233,10 @@ void build(BuildContext& ctx, const Evaluation& ev, bool force, int tokens, cons
 
     ImportRecorder imports(ctx, ev);
     imports.start();  // the fast path's record of this build, made while the packager runs
-    StepRunner runner(log, [&](const std::string& w) { ctx.reporter.warning(sc.name + ": " + w); }, cancel);
+    StepRunner runner(
+        log, [&](const std::string& w) { ctx.reporter.warning(sc.name + ": " + w); }, cancel,
+        StepTimeouts{sc.timeouts.step, sc.timeouts.network},
+        [&](const Progress& p) { ctx.reporter.progress(sc.name, p); });
     auto patched = run_fast_path(ctx, ev, force, tokens, runner, log, r);
     const auto plan = patched ? std::move(patched->first)
                               : unwrap(backend, "plan", backend.abi().plan(make_request(ctx, ev, force, tokens)));

@@ -11,6 +11,7 @@
 // designs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,6 +67,16 @@ struct GroupProbe {
     std::vector<int> pids;  // which, where the system can list them (Linux); else empty
 };
 GroupProbe probe_group(int pgid);
+
+// What process group `pgid` uses now, for the heartbeat of a long build: the CPU time of
+// its live members and of the children they reaped, and their resident memory together.
+// nullopt where the system cannot tell (generic POSIX has no portable way to list a
+// group's processes): the heartbeat then shows the elapsed time alone.
+struct GroupUsage {
+    std::chrono::milliseconds cpu{0};
+    long rss_kb = 0;
+};
+std::optional<GroupUsage> group_usage(int pgid);
 
 // ---- files ---------------------------------------------------------------------
 

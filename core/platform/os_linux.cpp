@@ -44,10 +44,13 @@ ExitNotifier::~ExitNotifier() {
 }
 void ExitNotifier::rearm() {}
 
-GroupProbe probe_group(int pgid) {
-    GroupProbe out;
+namespace {
+// Calls `member(pid, fields)` for each live process of group `pgid`, with the fields of
+// its /proc/<pid>/stat after "pid (comm) ": state ppid pgrp session ...
+template <class F>
+void for_each_member(int pgid, F&& member) {
     DIR* d = ::opendir("/proc");
-    if (!d) return out;
+    if (!d) return;
     while (const dirent* e = ::readdir(d)) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
         std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
@@ -55,14 +58,39 @@ GroupProbe probe_group(int pgid) {
         std::getline(in, stat);
         const auto close = stat.rfind(')');
         if (close == std::string::npos || close + 2 >= stat.size()) continue;
-        // After "pid (comm) ": state ppid pgrp ...
         const char state = stat[close + 2];
         int ppid = 0, pgrp = 0;
         if (std::sscanf(stat.c_str() + close + 3, "%d %d", &ppid, &pgrp) != 2) continue;
-        if (pgrp == pgid && state != 'Z' && state != 'X') out.pids.push_back(std::atoi(e->d_name));
+        if (pgrp == pgid && state != 'Z' && state != 'X') member(std::atoi(e->d_name), stat.c_str() + close + 2);
     }
     ::closedir(d);
+}
+}  // namespace
+
+GroupProbe probe_group(int pgid) {
+    GroupProbe out;
+    for_each_member(pgid, [&](int pid, const char*) { out.pids.push_back(pid); });
     out.alive = !out.pids.empty();
+    return out;
+}
+
+std::optional<GroupUsage> group_usage(int pgid) {
+    static const long ticks = ::sysconf(_SC_CLK_TCK);
+    static const long page_kb = ::sysconf(_SC_PAGESIZE) / 1024;
+    GroupUsage out;
+    long long cpu_ticks = 0;
+    for_each_member(pgid, [&](int, const char* fields) {
+        // fields 3..24 of stat(5): utime, stime, cutime, cstime are 14-17, rss 24.
+        unsigned long long utime = 0, stime = 0;
+        long long cutime = 0, cstime = 0, rss = 0;
+        if (std::sscanf(fields,
+                        "%*c %*d %*d %*d %*d %*d %*u %*lu %*lu %*lu %*lu %llu %llu %lld %lld %*ld %*ld %*ld %*ld %*llu %*lu %lld",
+                        &utime, &stime, &cutime, &cstime, &rss) == 5) {
+            cpu_ticks += static_cast<long long>(utime + stime) + cutime + cstime;
+            out.rss_kb += static_cast<long>(rss) * page_kb;
+        }
+    });
+    if (ticks > 0) out.cpu = std::chrono::milliseconds(cpu_ticks * 1000 / ticks);
     return out;
 }
 

@@ -131,6 +131,9 @@ GroupProbe probe_group(int pgid) {
     return out;
 }
 
+// POSIX cannot list a group's processes, nor read another process's CPU time.
+std::optional<GroupUsage> group_usage(int) { return std::nullopt; }
+
 // ---- files -----------------------------------------------------------------------
 
 // POSIX does not say which clock a file system stamps with; Linux stamps with a coarse

@@ -317,6 +317,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
     const auto start = Clock::now();
     for (;;) {
         if (child.wait_for(std::chrono::milliseconds(100))) break;
+        if (spec.on_tick) spec.on_tick(child.pid());
         const bool timeout = spec.timeout && Clock::now() - start >= *spec.timeout;
         const bool interrupt = interrupt_requested() || (spec.cancel && spec.cancel->load());
         if (timeout || interrupt) {

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct ProcessSpec {
     int output_fd = -1;  // stdout and stderr go here when >= 0 ...
     bool capture = false;  // ... or are captured into the result
     const std::atomic<bool>* cancel = nullptr;  // set from elsewhere: stop like a timeout
+    // run_process() calls this about ten times a second while the child runs, with the
+    // child's pid (also its process group): for progress reports. It must be quick.
+    std::function<void(int pid)> on_tick;
 };
 
 struct ProcessResult {

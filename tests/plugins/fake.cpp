@@ -1,7 +1,8 @@
 // A packager that needs no packager, for the builder's tests: its one step is a shell
 // script that turns the staged inputs into an executable script printing them. Options
-// (sidecars.X.backends.fake) make it slow (delay_ms), fail (fail: true) or die of a
-// signal (crash: true). Each run bumps <work_dir>/runs, so a test can tell whether the
+// (sidecars.X.backends.fake) make it slow (delay_ms; it says "fake: phase sleeping",
+// one of its phases, first), fail (fail: true), die of a signal (crash: true), or a step
+// that resolves or downloads (network: true: the network timeout applies). Each run bumps <work_dir>/runs, so a test can tell whether the
 // packager ran at all. Built three times (FAKE_BACKEND_NAME): "fake" and "fake2", so
 // that --backend has a second backend to switch to, and "fakepatch", with a fast path.
 #include <freezer/backend.hpp>
@@ -19,7 +20,7 @@ namespace {
 using namespace freezer::sdk;
 using namespace freezer::sdk::util;
 
-const std::vector<std::string> kKeys = {"delay_ms", "fail", "crash"};
+const std::vector<std::string> kKeys = {"delay_ms", "fail", "crash", "network"};
 
 // write_executable INPUT...: $out becomes a script that prints the inputs. awk 1 ends
 // every input with a newline, so the heredoc's delimiter stays on its own line. The
@@ -57,7 +58,7 @@ const std::string kScript = kWriteExecutable + R"sh(set -e
 out=$1; work=$2; delay=$3; fail=$4; crash=$5; shift 5
 runs=$(cat "$work/runs" 2>/dev/null || echo 0)
 echo $((runs + 1)) > "$work/runs"
-[ "$delay" = 0 ] || sleep "$delay"
+[ "$delay" = 0 ] || { echo "fake: phase sleeping"; sleep "$delay"; }
 if [ "$fail" = 1 ]; then echo "fake: failing on purpose" >&2; exit 1; fi
 if [ "$crash" = 1 ]; then ulimit -c 0; kill -SEGV $$; fi
 write_executable "$@"
@@ -111,7 +112,9 @@ public:
                     ms == 0 ? "0" : std::to_string(ms / 1000) + "." + std::to_string(1000 + ms % 1000).substr(1),
                     flag(rq.options, "fail") ? "1" : "0", flag(rq.options, "crash") ? "1" : "0"};
         run.argv.insert(run.argv.end(), rq.inputs.begin(), rq.inputs.end());
+        run.network = flag(rq.options, "network");
         Plan plan;
+        plan.phases = {"^fake: phase (.*)$"};
         plan.steps.push_back(std::move(run));
         plan.artifact_dir = rq.out_dir;
         plan.executable = rq.sidecar;

@@ -53,6 +53,15 @@ struct Smoke {
     Location where;
 };
 
+// timeouts: how long one step of a build may run before it is stopped. They change
+// nothing in what is built, so they are not part of the cache key.
+struct Timeouts {
+    std::chrono::milliseconds step = std::chrono::hours(2);
+    // A step that resolves or downloads (pex's resolver, cosmofy's Python download): a
+    // stalled mirror should fail the build long before a packager would be called stuck.
+    std::chrono::milliseconds network = std::chrono::minutes(30);
+};
+
 struct DataEntry {
     std::string src;   // relative to the sidecar root
     std::string dest;  // folder inside the bundle
@@ -82,6 +91,7 @@ struct Sidecar {
     // The size budget of the artifact, in bytes: a larger build fails before install.
     std::optional<std::uint64_t> max_size;
     Location max_size_where;
+    Timeouts timeouts;
 };
 
 // One cell of the CI matrix: a sidecar built with a backend.

@@ -39,7 +39,8 @@ namespace freezer::sdk {
 // 6: Backend::modes(), Step::Kind::remove, Option::entries of OptionEntry (not std::pair:
 //    clang could not compile the recursive pair with libstdc++).
 // 7: Backend::can_patch() and patch(): the fast path (PatchRequest, Patch).
-inline constexpr std::uint32_t kAbiVersion = 7;
+// 8: Step::network and Plan::phases: a step's timeout class and the packager's progress.
+inline constexpr std::uint32_t kAbiVersion = 8;
 
 // Where a value came from in freezer.yaml (1-based line and column; 0 when synthetic).
 struct Location {
@@ -154,6 +155,11 @@ struct Step {
     std::string cwd;
     std::string path;     // Kind::write_file, Kind::remove: absolute path
     std::string content;  // Kind::write_file
+    // Kind::run: the step resolves or downloads (pip, pex's resolver, a Python download),
+    // so a dead mirror or a stalled connection is its likely way to hang. It gets the
+    // network timeout (`timeouts.network`, default 30m) instead of the step timeout
+    // (`timeouts.step`, default 2h).
+    bool network = false;
 };
 
 // A number the core reads off the build's log: every match of `pattern` (an ECMAScript
@@ -175,6 +181,10 @@ struct Plan {
     std::vector<Step> steps;
     std::vector<Metric> metrics;
     std::vector<FailureHint> failure_hints;
+    // The packager's own progress: ECMAScript regexes matched against each line the steps
+    // print while they run. The last matching line (its first capture group, or the whole
+    // match) is shown as the build's current phase ("Nuitka-Scons: Backend C compiler").
+    std::vector<std::string> phases;
     // Folder whose contents become dist/<sidecar>/ (usually out_dir). If it holds a
     // single folder and nothing else, that folder is used instead (onedir layouts).
     std::string artifact_dir;
