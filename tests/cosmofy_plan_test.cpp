@@ -1,6 +1,8 @@
 // Golden tests of the cosmofy plugin's plans.
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "option_builders.hpp"
 #include "plugins/plugin_host.hpp"
 
@@ -31,13 +33,20 @@ TEST_CASE("cosmofy: preflight, then bundle with freezer's cache and python_url",
     const auto p = unwrap(*b, "plan", b->abi().plan(rq));
     REQUIRE(p.steps.size() == 3);
     CHECK(p.steps[0].kind == sdk::Step::Kind::write_file);
-    CHECK_THAT(p.steps[0].content, Catch::Contains("sched_getaffinity") && Catch::Contains("::freezer-warning::"));
+    CHECK_THAT(p.steps[0].content, Catch::Contains("import ast") && Catch::Contains("::freezer-warning::") &&
+                                       Catch::Contains("\"error: \""));
     CHECK(p.steps[1].argv == Args{"/p/.venv/bin/python", "/p/cache/cosmofy/app/preflight.py", "/p/stage", "1"});
     CHECK(p.steps[2].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/stage/main.py", "--output-dir",
                                   "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--python-url",
                                   "file:///mirror/python"});
-    REQUIRE(p.failure_hints.size() == 1);
-    CHECK_THAT(p.failure_hints[0].message, Catch::Contains("backends.cosmofy.python_url") &&
+    // Strict: a failed preflight says what to do; the hint matches the count line it ends with.
+    REQUIRE(p.failure_hints.size() == 2);
+    CHECK(std::regex_search("cosmofy preflight: 2 errors (strict: true): Cosmopolitan Python cannot run this",
+                            std::regex(p.failure_hints[0].pattern)));
+    CHECK_FALSE(std::regex_search("::freezer-warning::main.py:2: os.sched_getaffinity() does not exist",
+                                  std::regex(p.failure_hints[0].pattern)));
+    CHECK_THAT(p.failure_hints[0].message, Catch::Contains("'error:' line") && Catch::Contains("strict: false"));
+    CHECK_THAT(p.failure_hints[1].message, Catch::Contains("backends.cosmofy.python_url") &&
                                                Catch::Contains("/p/cache/cosmofy/cosmofy"));
 }
 
@@ -50,6 +59,7 @@ TEST_CASE("cosmofy: non-strict preflight, module launcher, clean", "[plan][cosmo
     const auto p = unwrap(*b, "plan", b->abi().plan(rq));
     REQUIRE(p.steps.size() == 4);
     CHECK(p.steps[1].argv.back() == "0");
+    CHECK(p.failure_hints.size() == 1);  // the download hint only: findings are warnings
     CHECK(p.steps[2].path == "/p/cache/cosmofy/app/app.py");
     CHECK(p.steps[3].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/cache/cosmofy/app/app.py",
                                   "--output-dir", "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--no-cache"});
@@ -62,6 +72,19 @@ TEST_CASE("cosmofy: collect_submodules adds nothing, what cosmofy bundles is who
     REQUIRE(p.steps.size() == 3);
     CHECK(p.steps[2].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/stage/main.py", "--output-dir",
                                   "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy"});
+}
+
+TEST_CASE("cosmofy: without a pyproject.toml, the error shows the one to write", "[plan][cosmofy]") {
+    auto b = plugin();
+    auto rq = request();
+    rq.sidecar = "My.Tool__x";
+    rq.inputs = {"main.py"};
+    const auto message = std::get<sdk::Failure>(b->abi().plan(rq)).message;
+    CHECK_THAT(message, Catch::StartsWith("cosmofy builds a project: the sidecar's root needs a pyproject.toml"));
+    // The whole file, its project named after the sidecar (normalized).
+    CHECK_THAT(message, Catch::Contains("\n    [project]\n    name = \"my-tool-x\"\n    version = \"0.1.0\"\n"
+                                        "    requires-python = \">=3.10\"\n    dependencies = []\n"));
+    CHECK_THAT(message, Catch::Contains("each distribution the sidecar imports"));
 }
 
 TEST_CASE("cosmofy: needs a pyproject.toml and one file; options validated", "[plan][cosmofy]") {

@@ -594,22 +594,34 @@ sidecars:
 TEST_CASE("cosmofy: the preflight finds os.sched_getaffinity; a missing download names python_url",
           "[integration][cosmofy]") {
     TempDir dir;
-    freezer::test::write(dir / "app/main.py", "import os\nprint('cpus', len(os.sched_getaffinity(0)))\n");
+    // Line 1 names it in a comment only: the preflight reads code, so line 2 is the one.
+    freezer::test::write(dir / "app/main.py", "import os  # len(os.sched_getaffinity(0)) is what we need\n"
+                                              "print('cpus', len(os.sched_getaffinity(0)))\n");
     freezer::test::write(dir / "app/pyproject.toml", "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = []\n");
     const std::string head = std::string("python: ") + FREEZER_TEST_PYTHON +
                              "\nsidecars:\n  app:\n    root: app\n    entry: main.py\n    backend: cosmofy\n";
-    SECTION("strict: the finding stops the build, with file:line and the fallback") {
+    const std::string finding = "main.py:2: os.sched_getaffinity() does not exist";
+    SECTION("strict: the finding is an error that stops the build, with file:line and the fallback") {
         freezer::test::write(dir / "freezer.yaml", head + "    backends:\n      cosmofy: {strict: true}\n");
         auto r = run_freezer(dir.path(), {"build", "--json"});
         CHECK(r.code == 1);
-        CHECK_THAT(r.err, Catch::Contains("warning: app: main.py:2: os.sched_getaffinity() does not exist") &&
-                              Catch::Contains("os.cpu_count()"));
-        CHECK_THAT(r.report["sidecars"][0]["error"].get<std::string>(), Catch::Contains("preflight"));
+        CHECK_THAT(r.err, !Catch::Contains("warning: app: main.py"));  // an error, not a warning
+        const auto& app = r.report["sidecars"][0];
+        CHECK_THAT(app["error"].get<std::string>(),
+                   Catch::Contains("preflight") && Catch::Contains("hint: ") && Catch::Contains("strict: false"));
+        const auto tail = app["log_tail"].dump();
+        CHECK_THAT(tail, Catch::Contains("error: " + finding) && Catch::Contains("os.cpu_count()") &&
+                             !Catch::Contains("main.py:1:"));
+        // What a user sees: the error line under FAILED, in the end of the log.
+        r = run_freezer(dir.path(), {"build"});
+        INFO(r.out << r.err);
+        CHECK(r.code == 1);
+        CHECK_THAT(r.out, Catch::Contains("FAILED") && Catch::Contains("| error: " + finding));
     }
     SECTION("not strict: a warning, then the real cosmofy build") {
         freezer::test::write(dir / "freezer.yaml", head);
         auto r = run_freezer(dir.path(), {"build", "--json"});
-        CHECK_THAT(r.err, Catch::Contains("main.py:2: os.sched_getaffinity()"));
+        CHECK_THAT(r.err, Catch::Contains("warning: app: " + finding) && !Catch::Contains("main.py:1:"));
         if (r.code == 0) {
             WARN("Cosmopolitan Python could be downloaded here; checked the bundle instead of the offline error");
             CHECK(status_of(r, "app") == "built");

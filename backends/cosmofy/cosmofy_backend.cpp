@@ -3,13 +3,16 @@
 //
 // cosmofy downloads Cosmopolitan Python (from cosmo.zip unless `python_url` points
 // elsewhere) into its cache, kept under freezer's cache dir. Before the build a
-// preflight scans the sidecar's sources and its pyproject dependencies for what
-// Cosmopolitan Python lacks: os.sched_getaffinity() (file:line, with the portable
-// fallback) and C extensions. Findings are warnings, or errors with `strict: true`.
+// preflight (preflight.py, carried in the plugin) reads the sidecar's sources and the
+// installed distributions it needs, with what they require, for what Cosmopolitan
+// Python lacks: os.sched_getaffinity() (file:line, with the portable fallback) and C
+// extensions. Findings are warnings; with `strict: true` they are errors: "error:"
+// lines in the log, which freezer shows under the FAILED line, and a failure hint.
 #include <freezer/backend.hpp>
 #include <freezer/backend_util.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <stdexcept>
 
@@ -24,6 +27,35 @@ const char* kVersion = "1.0.0";
 const char* kPinned = "0.2.1";
 const std::vector<std::string> kKeys = {"python_url", "strict", "extra_args"};
 
+
+// The project name a pyproject.toml for `sidecar` would have: lower case, each run of
+// '.', '_' and '-' one '-' (the normalized form of a distribution name).
+std::string project_name(const std::string& sidecar) {
+    std::string out;
+    for (char c : sidecar) {
+        if (c == '.' || c == '_' || c == '-') {
+            if (!out.empty() && out.back() != '-') out += '-';
+        } else {
+            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    while (!out.empty() && out.back() == '-') out.pop_back();
+    return out.empty() ? "app" : out;
+}
+
+// Why plan() refuses a root without pyproject.toml, with the smallest file that works
+// (the project name taken from the sidecar's).
+std::string missing_pyproject(const std::string& sidecar) {
+    return "cosmofy builds a project: the sidecar's root needs a pyproject.toml with a [project] table; "
+           "the smallest that works:\n"
+           "    [project]\n"
+           "    name = " + toml_string(project_name(sidecar)) + "\n"
+           "    version = \"0.1.0\"\n"
+           "    requires-python = \">=3.10\"\n"
+           "    dependencies = []\n"
+           "  In dependencies, list each distribution the sidecar imports from outside the standard library "
+           "(e.g. \"pydantic>=2\"): the cosmofy preflight checks them and what they require.";
+}
 
 class CosmofyBackend final : public Backend {
 public:
@@ -72,10 +104,11 @@ public:
         if (rq.mode != "onefile")
             throw std::invalid_argument("cosmofy builds one file: set 'mode: onefile'");
         if (!std::binary_search(rq.inputs.begin(), rq.inputs.end(), std::string("pyproject.toml")))
-            throw std::invalid_argument("cosmofy builds a project: the sidecar's root needs a pyproject.toml");
+            throw std::invalid_argument(missing_pyproject(rq.sidecar));
         const std::string bin = rq.python.substr(0, rq.python.rfind('/'));
         const std::string cache = rq.cache_dir + "/cosmofy";
-        const Option* strict = rq.options.find("strict");
+        const Option* strict_option = rq.options.find("strict");
+        const bool strict = strict_option && as_bool(*strict_option).value_or(false);
         Plan plan;
 
         Step write;
@@ -88,8 +121,14 @@ public:
         Step preflight;
         preflight.description = "cosmofy preflight (Cosmopolitan Python compatibility)";
         preflight.cwd = rq.stage_dir;
-        preflight.argv = {rq.python, write.path, rq.stage_dir, strict && as_bool(*strict).value_or(false) ? "1" : "0"};
+        preflight.argv = {rq.python, write.path, rq.stage_dir, strict ? "1" : "0"};
         plan.steps.push_back(preflight);
+        // Strict, the preflight ends with this count line when it fails the build.
+        if (strict)
+            plan.failure_hints.push_back(
+                {"cosmofy preflight: [0-9]+ errors? \\(strict: true\\)",
+                 "the cosmofy preflight found what Cosmopolitan Python cannot run (strict: true), one 'error:' line "
+                 "each in the log: fix them, or set backends.cosmofy.strict: false to build anyway"});
 
         std::string script;
         if (!rq.module.empty()) {
