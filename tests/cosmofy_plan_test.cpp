@@ -39,6 +39,8 @@ TEST_CASE("cosmofy: preflight, then bundle with freezer's cache and python_url",
     CHECK(p.steps[2].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/stage/main.py", "--output-dir",
                                   "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--python-url",
                                   "file:///mirror/python"});
+    CHECK_FALSE(p.steps[1].network);
+    CHECK(p.steps[2].network);  // the Python download and uv's resolve: timeouts.network
     // Strict: a failed preflight says what to do; the hint matches the count line it ends with.
     REQUIRE(p.failure_hints.size() == 2);
     CHECK(std::regex_search("cosmofy preflight: 2 errors (strict: true): Cosmopolitan Python cannot run this",

@@ -149,6 +149,7 @@ public:
         // cosmofy runs uv, installed beside the interpreter by the same requirements file.
         run.env.emplace_back("PATH", bin + ":/usr/local/bin:/usr/bin:/bin");
         run.env.emplace_back("COSMOFY_CACHE_DIR", cache);
+        run.network = true;  // Cosmopolitan Python is downloaded, uv resolves from the package index
         run.argv = {bin + "/cosmofy", "bundle", "--script", script, "--output-dir", rq.out_dir, "--cache-dir", cache};
         if (const Option* url = rq.options.find("python_url"); url && url->kind == Option::Kind::scalar)
             run.argv.insert(run.argv.end(), {"--python-url", url->scalar});
