@@ -458,3 +458,54 @@ sidecars:
         CHECK_THAT(all, Catch::Contains("netwrok") && Catch::Contains("network"));
     }
 }
+
+TEST_CASE("smoke.http endpoints and expect_json: read in order; mistakes named with their key path", "[config]") {
+    TempDir dir;
+    project_files(dir);
+    SECTION("read") {
+        auto l = load(dir, R"(sidecars:
+  api:
+    root: src
+    entry: main.py
+    smoke:
+      http:
+        port: 8008
+        path: /health
+        expect_json: {status: ok}
+        endpoints:
+          - {path: /api/items, expect_json: {data.items.0.id: 7, up: true}}
+          - {path: /missing, expect_status: 404, expect_body: "Not Found"}
+)");
+        REQUIRE(l.errors.empty());
+        const auto& h = *l.result.project->sidecars[0].smoke.http;
+        CHECK(h.expect_json == std::vector<std::pair<std::string, std::string>>{{"status", "ok"}});
+        REQUIRE(h.endpoints.size() == 2);
+        CHECK(h.endpoints[0].path == "/api/items");
+        CHECK(h.endpoints[0].expect_status == 200);
+        CHECK(h.endpoints[0].expect_json ==
+              std::vector<std::pair<std::string, std::string>>{{"data.items.0.id", "7"}, {"up", "true"}});
+        CHECK(h.endpoints[1].expect_status == 404);
+        CHECK(h.endpoints[1].expect_body == "Not Found");
+    }
+    SECTION("errors") {
+        auto l = load(dir, R"(sidecars:
+  api:
+    root: src
+    entry: main.py
+    smoke:
+      http:
+        port: 8008
+        expect_json: {status: [ok]}
+        endpoints:
+          - {expect_status: 200}
+          - {path: api, expect_body: "(", colour: red}
+)");
+        const auto all = fmt::format("{}", fmt::join(l.errors, "\n"));
+        INFO(all);
+        CHECK_THAT(all, Catch::Contains("sidecars.api.smoke.http.expect_json.status: expected the value the field must have"));
+        CHECK_THAT(all, Catch::Contains("sidecars.api.smoke.http.endpoints[0]: missing 'path'"));
+        CHECK_THAT(all, Catch::Contains("sidecars.api.smoke.http.endpoints[1].path: must start with '/'"));
+        CHECK_THAT(all, Catch::Contains("sidecars.api.smoke.http.endpoints[1].expect_body: invalid regex"));
+        CHECK_THAT(all, Catch::Contains("colour"));
+    }
+}

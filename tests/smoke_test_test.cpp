@@ -262,3 +262,55 @@ TEST_CASE("http: a server on a fixed port, one told its port by the environment,
                                   Catch::Contains("{\"status\": \"ok\"}"));
     }
 }
+
+TEST_CASE("http: several endpoints in one smoke test, bodies checked by regex and by JSON field", "[smoke]") {
+    TempDir dir;
+    const auto exe = script(dir, "api", R"PY(exec /usr/bin/python3 -c '
+import http.server, json, os, signal, sys
+routes = {"/health": {"status": "ok"}, "/api/items": {"data": {"items": [{"id": 7, "name": "seven"}]}, "up": True}}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps(routes.get(self.path, {"detail": "Not Found"})).encode()
+        self.send_response(200 if self.path in routes else 404)
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+'
+)PY");
+    const auto smoke = [&](std::vector<config::HttpCheck> endpoints,
+                           std::vector<std::pair<std::string, std::string>> json = {}) {
+        return run_smoke_test(http_smoke([&](auto& h) {
+                                  h.env = {{"PORT", "{port}"}};
+                                  h.expect_json = json;
+                                  h.endpoints = endpoints;
+                              }),
+                              exe, kEnv);
+    };
+    SECTION("every endpoint answers as expected: passed, each one named") {
+        const auto o = smoke({{"/api/items", 200, "seven", {{"data.items.0.id", "7"}, {"up", "true"}}},
+                              {"/nothing", 404, "Not Found", {}}},
+                             {{"status", "ok"}});
+        INFO(o.message);
+        CHECK(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("GET /health -> 200") && Catch::Contains("GET /api/items -> 200") &&
+                                  Catch::Contains("GET /nothing -> 404"));
+    }
+    SECTION("the ready endpoint's JSON field differs: failed, naming the field and both values") {
+        const auto o = smoke({}, {{"status", "ready"}});
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("GET /health answered 200, but its JSON field status is \"ok\", expected ready"));
+    }
+    SECTION("a later endpoint's status, body or JSON differs: failed, naming that endpoint") {
+        auto o = smoke({{"/api/items", 200, "", {}}, {"/api/users", 200, "", {}}});
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("GET /api/users answered 404, expected 200") &&
+                                  Catch::Contains("Not Found"));
+        o = smoke({{"/api/items", 200, "eight", {}}});
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("GET /api/items answered 200, but its body does not match /eight/"));
+        o = smoke({{"/api/items", 200, "", {{"data.items.1.id", "8"}}}});
+        CHECK_FALSE(o.passed);
+        CHECK_THAT(o.message, Catch::Contains("its JSON has no field data.items.1.id"));
+    }
+}

@@ -91,8 +91,15 @@ constexpr KeySpec kKeys[] = {
     {"sidecars.*.smoke.http", "path", "path to GET (default /)"},
     {"sidecars.*.smoke.http", "expect_status", "expected HTTP status (default 200)"},
     {"sidecars.*.smoke.http", "expect_body", "regex searched in the answer's body"},
+    {"sidecars.*.smoke.http", "expect_json", "fields of a JSON answer and their values: {status: ok}"},
+    {"sidecars.*.smoke.http", "endpoints", "more GETs once the server answers: [{path, expect_status, ...}]"},
     {"sidecars.*.smoke.http", "startup_timeout", "until the server answers (default 20s)"},
     {"sidecars.*.smoke.http", "grace", "for the process tree to exit after SIGTERM (default 5s)"},
+
+    {"sidecars.*.smoke.http.endpoints[]", "path", "path to GET"},
+    {"sidecars.*.smoke.http.endpoints[]", "expect_status", "expected HTTP status (default 200)"},
+    {"sidecars.*.smoke.http.endpoints[]", "expect_body", "regex searched in the answer's body"},
+    {"sidecars.*.smoke.http.endpoints[]", "expect_json", "fields of a JSON answer and their values"},
 
     {"matrix", "backends", "build every sidecar with each of these"},
     {"matrix", "include", "extra cells: {sidecar, backend}"},

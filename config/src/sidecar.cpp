@@ -93,16 +93,53 @@ void read_run_smoke(Reader& r, const YAML::Node& node, const std::string& path, 
     smoke.run = std::move(run);
 }
 
+// A path to GET: it must start with '/'.
+std::optional<std::string> read_http_path(Reader& r, const YAML::Node& n, const std::string& p) {
+    auto s = r.nonempty_string(n, p);
+    if (s && (*s)[0] != '/') {
+        r.error(r.loc(n), p, "must start with '/'");
+        return std::nullopt;
+    }
+    return s;
+}
+
+std::optional<std::string> read_body_regex(Reader& r, const YAML::Node& n, const std::string& p) {
+    auto s = r.string(n, p);
+    if (!s) return std::nullopt;
+    try {
+        std::regex check(*s);
+    } catch (const std::regex_error& e) {
+        r.error(r.loc(n), p, fmt::format("invalid regex: {}", e.what()));
+        return std::nullopt;
+    }
+    return s;
+}
+
+// expect_json: {dotted.path: value}: scalars, kept as their text.
+std::vector<std::pair<std::string, std::string>> read_expect_json(Reader& r, const YAML::Node& n,
+                                                                  const std::string& p) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!r.map(n, p, {})) return out;
+    for (const auto& f : n) {
+        const auto field = f.first.Scalar();
+        if (field.empty() || field.front() == '.' || field.back() == '.' || field.find("..") != std::string::npos)
+            r.error(r.loc(f.first), join_path(p, field), "expected a dotted path to a field, such as data.items.0.id");
+        else if (f.second.IsScalar())
+            out.emplace_back(field, f.second.Scalar());
+        else
+            r.error(r.loc(f.second), join_path(p, field),
+                    "expected the value the field must have (a string, number, true, false or null)");
+    }
+    return out;
+}
+
 void read_http_smoke(Reader& r, const YAML::Node& http, const std::string& p, Smoke& smoke) {
     if (!r.map(http, p, keys_of("sidecars.*.smoke.http"))) return;
     HttpSmoke h;
     if (http["args"])
         if (auto a = r.strings(http["args"], p + ".args")) h.args = *a;
     if (http["path"])
-        if (auto s = r.nonempty_string(http["path"], p + ".path")) {
-            if ((*s)[0] != '/') r.error(r.loc(http["path"]), p + ".path", "must start with '/'");
-            h.path = *s;
-        }
+        if (auto s = read_http_path(r, http["path"], p + ".path")) h.path = *s;
     if (http["expect_status"])
         if (auto s = r.integer(http["expect_status"], p + ".expect_status", 100, 599)) h.expect_status = *s;
     if (http["port"])
@@ -114,14 +151,28 @@ void read_http_smoke(Reader& r, const YAML::Node& http, const std::string& p, Sm
         std::sort(h.env.begin(), h.env.end());
     }
     if (http["expect_body"])
-        if (auto s = r.string(http["expect_body"], p + ".expect_body")) {
-            try {
-                std::regex check(*s);
-                h.expect_body = *s;
-            } catch (const std::regex_error& e) {
-                r.error(r.loc(http["expect_body"]), p + ".expect_body", fmt::format("invalid regex: {}", e.what()));
+        if (auto s = read_body_regex(r, http["expect_body"], p + ".expect_body")) h.expect_body = *s;
+    if (http["expect_json"]) h.expect_json = read_expect_json(r, http["expect_json"], p + ".expect_json");
+    if (const auto list = http["endpoints"]) {
+        if (!list.IsSequence()) r.error(r.loc(list), p + ".endpoints", "expected a list of {path, expect_status, ...}");
+        for (std::size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
+            const auto e = list[i];
+            const auto ep = fmt::format("{}.endpoints[{}]", p, i);
+            if (!r.map(e, ep, keys_of("sidecars.*.smoke.http.endpoints[]"))) continue;
+            HttpCheck c;
+            if (!e["path"]) {
+                r.error(r.loc(e), ep, "missing 'path'");
+                continue;
             }
+            if (auto s = read_http_path(r, e["path"], ep + ".path")) c.path = *s;
+            if (e["expect_status"])
+                if (auto n = r.integer(e["expect_status"], ep + ".expect_status", 100, 599)) c.expect_status = *n;
+            if (e["expect_body"])
+                if (auto s = read_body_regex(r, e["expect_body"], ep + ".expect_body")) c.expect_body = *s;
+            if (e["expect_json"]) c.expect_json = read_expect_json(r, e["expect_json"], ep + ".expect_json");
+            h.endpoints.push_back(std::move(c));
         }
+    }
     if (http["startup_timeout"])
         if (auto d = r.duration(http["startup_timeout"], p + ".startup_timeout")) h.startup_timeout = *d;
     if (http["grace"])

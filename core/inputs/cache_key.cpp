@@ -70,6 +70,10 @@ std::string smoke_digest(const config::Smoke& smoke) {
                      {"startup_ms", smoke.http->startup_timeout.count()}, {"grace_ms", smoke.http->grace.count()}};
     if (smoke.http) {  // newer settings, only when set: an older key stays the same
         if (!smoke.http->env.empty()) j["http"]["env"] = smoke.http->env;
+        if (!smoke.http->expect_json.empty()) j["http"]["expect_json"] = smoke.http->expect_json;
+        for (const auto& c : smoke.http->endpoints)
+            j["http"]["endpoints"].push_back({{"path", c.path}, {"status", c.expect_status}, {"body", c.expect_body},
+                                              {"json", c.expect_json}});
         if (smoke.http->port) j["http"]["port"] = *smoke.http->port;
         if (!smoke.http->expect_body.empty()) j["http"]["body"] = smoke.http->expect_body;
     }

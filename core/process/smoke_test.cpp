@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "util/http_client.hpp"
 #include "process/process.hpp"
@@ -156,6 +157,47 @@ SmokeOutcome run_mode(const config::RunSmoke& run, const fs::path& exe, const Sm
     return o;
 }
 
+// The field at a dotted path of a JSON document ("data.items.0.id"); nullptr when absent.
+const nlohmann::json* json_field(const nlohmann::json& doc, const std::string& path) {
+    const nlohmann::json* at = &doc;
+    std::size_t begin = 0;
+    while (begin <= path.size()) {
+        const auto end = std::min(path.find('.', begin), path.size());
+        const auto key = path.substr(begin, end - begin);
+        if (at->is_object()) {
+            const auto it = at->find(key);
+            if (it == at->end()) return nullptr;
+            at = &*it;
+        } else if (at->is_array() && !key.empty() && key.find_first_not_of("0123456789") == std::string::npos &&
+                   key.size() < 9) {
+            const auto i = std::stoul(key);
+            if (i >= at->size()) return nullptr;
+            at = &(*at)[i];
+        } else {
+            return nullptr;
+        }
+        begin = end + 1;
+    }
+    return at;
+}
+
+// What is wrong with an answer's body for expect_body and expect_json; empty: nothing.
+std::string body_problem(const std::string& body, const std::string& expect_body,
+                         const std::vector<std::pair<std::string, std::string>>& expect_json) {
+    if (!expect_body.empty() && !search(expect_body, body))
+        return fmt::format("its body does not match /{}/: {}", expect_body, excerpt(body));
+    if (expect_json.empty()) return "";
+    const auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (doc.is_discarded()) return fmt::format("its body is not JSON: {}", excerpt(body));
+    for (const auto& [field, want] : expect_json) {
+        const auto* f = json_field(doc, field);
+        if (!f) return fmt::format("its JSON has no field {}: {}", field, excerpt(body));
+        const auto got = f->is_string() ? f->get<std::string>() : f->dump();
+        if (got != want) return fmt::format("its JSON field {} is {}, expected {}", field, f->dump(), want);
+    }
+    return "";
+}
+
 SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const SmokeEnvironment& how) {
     SmokeOutcome o{true, true, "http", "", {}, {}};
     ScratchDir scratch;
@@ -202,7 +244,7 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
                                        said->port, said->line, port, said->port),
                         r);
         }
-        if (http.expect_body.empty()) {
+        if (http.expect_body.empty() && http.expect_json.empty()) {
             status = http_get_status(url, milliseconds(2000)).status;
         } else {
             HttpRequest rq;
@@ -225,11 +267,30 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
     }
     const auto ready = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     o.startup = ready;
-    if (!http.expect_body.empty() && !search(http.expect_body, answer.body)) {
+    if (const auto why = body_problem(answer.body, http.expect_body, http.expect_json); !why.empty()) {
         auto& r = child.finish(milliseconds(1000));
-        return fail(o, fmt::format("GET {} answered {}, but its body does not match /{}/: {}", http.path, status,
-                                   http.expect_body, excerpt(answer.body)),
-                    r);
+        return fail(o, fmt::format("GET {} answered {}, but {}", http.path, status, why), r);
+    }
+    // The other endpoints, once each, now that the server is up.
+    std::vector<std::string> checked;
+    for (const auto& c : http.endpoints) {
+        HttpRequest rq;
+        rq.url = fmt::format("http://127.0.0.1:{}{}", port, c.path);
+        rq.timeout = milliseconds(5000);
+        rq.connect_timeout = milliseconds(1000);
+        const auto a = http_request(rq);
+        std::string why;
+        if (a.status < 0)
+            why = "got no answer" + (a.error.empty() ? std::string() : ": " + a.error);
+        else if (a.status != c.expect_status)
+            why = fmt::format("answered {}, expected {}: {}", a.status, c.expect_status, excerpt(a.body));
+        else if (auto b = body_problem(a.body, c.expect_body, c.expect_json); !b.empty())
+            why = fmt::format("answered {}, but {}", a.status, b);
+        if (!why.empty()) {
+            auto& r = child.finish(milliseconds(1000));
+            return fail(o, fmt::format("GET {} {}", c.path, why), r);
+        }
+        checked.push_back(fmt::format("GET {} -> {}", c.path, a.status));
     }
 
     // Stop it as a desktop app does: SIGTERM to the process it started, nothing else.
@@ -253,8 +314,9 @@ SmokeOutcome http_mode(const config::HttpSmoke& http, const fs::path& exe, const
                                    left.pids.empty() ? fmt::format("process group {}", group)
                                                      : fmt::format("pid {}", fmt::join(left.pids, ", "))),
                     r);
-    o.message = fmt::format("GET {} -> {} after {:.1f}s; stopped cleanly on SIGTERM", http.path, status,
-                            ready.count() / 1000.0);
+    o.message = fmt::format("GET {} -> {} after {:.1f}s; {}stopped cleanly on SIGTERM", http.path, status,
+                            ready.count() / 1000.0,
+                            checked.empty() ? "" : fmt::format("{}; ", fmt::join(checked, ", ")));
     return o;
 }
 

@@ -32,6 +32,18 @@ struct RunSmoke {
     std::chrono::milliseconds timeout{30000};
 };
 
+// One more GET of an HTTP smoke test, once the server is ready: several endpoints of
+// one server are checked in one start.
+struct HttpCheck {
+    std::string path;
+    int expect_status = 200;
+    std::string expect_body;  // regex searched in the body; empty: not checked
+    // Fields of a JSON body, by dotted path ("status", "data.items.0.id"), and the value
+    // each must have, as text (a string's characters; a number, true, false or null as
+    // JSON writes it).
+    std::vector<std::pair<std::string, std::string>> expect_json;
+};
+
 struct HttpSmoke {
     std::vector<std::string> args;  // "{port}" is replaced by the port (a free one, or `port`)
     std::string path = "/";
@@ -42,6 +54,8 @@ struct HttpSmoke {
     std::vector<std::pair<std::string, std::string>> env;
     std::optional<int> port;  // a server that listens on a fixed port: probe that one
     std::string expect_body;  // regex searched in the answer's body; empty: not checked
+    std::vector<std::pair<std::string, std::string>> expect_json;  // as HttpCheck's
+    std::vector<HttpCheck> endpoints;  // GET once each after `path` answered, in order
 };
 
 struct Smoke {
