@@ -8,6 +8,19 @@
 
 namespace freezer::cli::chart {
 
+namespace {
+
+// The text shown instead of bars: a link to `link` ("#id", in the page) when there is
+// one, with `tooltip` on hover.
+std::string missing_text(int x, int y, const std::string& text, const std::string& link, const std::string& tooltip) {
+    const std::string title = tooltip.empty() ? "" : "<title>" + xml_escape(tooltip) + "</title>";
+    std::string out =
+        fmt::format(R"(<text x="{}" y="{}" class="missing">{}{}</text>)", x, y, title, xml_escape(text));
+    return link.empty() ? out : fmt::format(R"(<a href="{}">{}</a>)", xml_escape(link), out);
+}
+
+}  // namespace
+
 std::string bar_chart(const std::string& id, const std::string& title, const std::string& unit,
                       const std::vector<Series>& series, const std::vector<Group>& groups,
                       const std::function<std::string(double)>& fmt_value) {
@@ -25,8 +38,7 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
         bars += fmt::format(R"(<text x="{}" y="{}" class="label" text-anchor="end">{}</text>)", label_w - 10,
                             y + group_h / 2 + 5, xml_escape(g.label));
         if (!g.missing.empty()) {
-            bars += fmt::format(R"(<text x="{}" y="{}" class="missing">{}</text>)", label_w, y + bar_h - 3,
-                                xml_escape(g.missing));
+            bars += missing_text(label_w, y + bar_h - 3, g.missing, g.link, g.tooltip);
         } else {
             for (std::size_t s = 0; s < series.size(); ++s) {
                 const auto& v = g.values[s];
@@ -95,8 +107,8 @@ std::string stacked_chart(const std::string& id, const std::string& title, const
         double total = 0;
         for (const auto& seg : st.segments) total += seg.value;
         if (!st.missing.empty() || total <= 0) {
-            bars += fmt::format(R"(<text x="{}" y="{}" class="missing">{}</text>)", label_w, y + bar_h - 4,
-                                xml_escape(st.missing.empty() ? "nothing listed" : st.missing));
+            bars += missing_text(label_w, y + bar_h - 4, st.missing.empty() ? "nothing listed" : st.missing, st.link,
+                                 st.tooltip);
             y += bar_h + gap;
             continue;
         }

@@ -1,6 +1,7 @@
 #include "compare_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -89,11 +90,57 @@ Line row_cells(const CompareRow& r) {
     };
 }
 
+// Why a row is not ok, in full: "api x pex-scie: failed: cold build: ...".
+std::string note(const CompareRow& r) {
+    return fmt::format("{} x {}: {}: {}", r.sidecar, r.backend, r.status, r.reason);
+}
+
 std::vector<std::string> notes(const CompareReport& report) {
     std::vector<std::string> out;
     for (const auto& r : report.rows)
-        if (r.status != "ok") out.push_back(fmt::format("{} x {}: {}: {}", r.sidecar, r.backend, r.status, r.reason));
+        if (r.status != "ok") out.push_back(note(r));
     return out;
+}
+
+// "1 line", "12 lines".
+std::string lines(std::size_t n) { return fmt::format("{} line{}", n, n == 1 ? "" : "s"); }
+
+// The table shows all of a failure's log tail, or, after what the binary printed (which
+// the log holds as well), its last lines only; the JSON and HTML have all of it.
+constexpr std::size_t kTableLogLinesAfterOutput = 12;
+
+// What a failed row's cell said, under its note in the table: what the binary printed,
+// the log's last lines, and where the whole log is.
+std::string failure_text(const CompareRow& r, const Style& style) {
+    std::string out;
+    const auto block = [&](auto begin, auto end) {
+        for (auto it = begin; it != end; ++it) out += fmt::format("\n    {} {}", style.dim("|"), *it);
+    };
+    if (!r.output_tail.empty()) {
+        out += fmt::format("\n    what the binary printed (its last {}):", lines(r.output_tail.size()));
+        block(r.output_tail.begin(), r.output_tail.end());
+    }
+    const std::size_t shown =
+        r.output_tail.empty() ? r.log_tail.size() : std::min(r.log_tail.size(), kTableLogLinesAfterOutput);
+    if (shown > 0) {
+        out += fmt::format("\n    the log's last {}:", lines(shown));
+        block(r.log_tail.end() - static_cast<std::ptrdiff_t>(shown), r.log_tail.end());
+    }
+    if (!r.log.empty()) out += "\n    full log: " + r.log.string();
+    return out;
+}
+
+// A fenced code block that no line of `text` can end early.
+std::string fenced(const std::vector<std::string>& text) {
+    std::size_t longest = 0;
+    for (const auto& l : text) {
+        const auto run = l.find_first_not_of('`');
+        longest = std::max(longest, run == std::string::npos ? l.size() : run);
+    }
+    const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+    std::string out = fence + "text\n";
+    for (const auto& l : text) out += l + "\n";
+    return out + fence + "\n";
 }
 
 std::string method(const CompareReport& report) {
@@ -127,6 +174,7 @@ json compare_json(const CompareReport& report, const std::string& freezer_versio
                 {"jobs", report.jobs},
                 {"runs", report.runs},
                 {"backends", report.backends},
+                {"scratch", report.scratch.empty() ? json(nullptr) : json(report.scratch.string())},
                 {"results", json::array()}};
     for (const auto& r : report.rows) {
         const bool built = r.cold.measured && r.size > 0;
@@ -155,7 +203,9 @@ json compare_json(const CompareReport& report, const std::string& freezer_versio
                              {"passed", r.smoke_configured && built ? json(r.smoke_passed) : json(nullptr)},
                              {"message", r.smoke}}},
                   {"composition", composition_json(r.composition)},
-                  {"log_tail", r.log_tail}};
+                  {"log", r.log.empty() ? json(nullptr) : json(r.log.string())},
+                  {"log_tail", r.log_tail},
+                  {"output_tail", r.output_tail}};
         out["results"].push_back(std::move(j));
     }
     return out;
@@ -184,8 +234,19 @@ std::string compare_table(const CompareReport& report, const Style& style) {
             any_composition = true;
         }
     if (any_composition) out += "\n";
-    for (const auto& n : notes(report)) out += "\n  " + n;
-    if (!notes(report).empty()) out += "\n";
+    // Each row that is not ok, why in full, and for a failure what its cell said (set
+    // apart by a blank line).
+    bool any_note = false, spaced = false;
+    for (const auto& r : report.rows) {
+        if (r.status == "ok") continue;
+        const bool failed = r.status == "failed";
+        out += (any_note && failed && !spaced ? "\n\n  " : "\n  ") + note(r);
+        if (failed) out += failure_text(r, style) + "\n";
+        any_note = true;
+        spaced = failed;
+    }
+    if (any_note && !spaced) out += "\n";
+    if (!report.scratch.empty()) out += "\n  scratch copy kept in " + report.scratch.string() + "\n";
     out += "\n" + style.dim("  " + method(report)) + "\n";
     return out;
 }
@@ -220,6 +281,19 @@ std::string compare_markdown(const CompareReport& report) {
         out += "\n";
         for (const auto& line : n) out += "- " + esc(line) + "\n";
     }
+    // What each failed cell said, folded: a CI step summary outlives the scratch copy.
+    for (const auto& r : report.rows) {
+        if (r.status != "failed" || (r.output_tail.empty() && r.log_tail.empty())) continue;
+        out += fmt::format(
+            "\n<details><summary>{} x {}: what the binary printed and the log's last lines</summary>\n\n",
+            xml_escape(r.sidecar), xml_escape(r.backend));
+        if (!r.output_tail.empty()) out += "What the binary printed:\n\n" + fenced(r.output_tail) + "\n";
+        if (!r.log_tail.empty())
+            out += fmt::format("The log's last {}{}:\n\n", lines(r.log_tail.size()),
+                               r.log.empty() ? "" : " (" + esc(r.log.string()) + ")") +
+                   fenced(r.log_tail) + "\n";
+        out += "</details>\n";
+    }
     out += "\n<sub>" + esc(method(report)) + "</sub>\n";
     return out;
 }
@@ -227,6 +301,37 @@ std::string compare_markdown(const CompareReport& report) {
 namespace {
 
 std::string html_seconds(double m) { return ms(m); }
+
+// The id of a failed row's entry under Failures, which the table and charts link to.
+std::string failure_id(const CompareRow& r) {
+    std::string id = "failure-" + r.sidecar + "-" + r.backend;
+    for (auto& c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    return id;
+}
+
+// Why a row has no bars, as a chart says it in the room it has (about 80 characters): its
+// first line, cut short when long (the whole on hover). A failure's links to its entry
+// under Failures, which has it in full with what the cell said.
+chart::Group chart_note(const CompareRow& r) {
+    chart::Group g;
+    if (r.status == "ok") return g;
+    const std::string full = r.status + ": " + r.reason;
+    const std::size_t room = r.status == "failed" ? 60 : 80;  // a failure's note also says where the rest is
+    g.missing = full.substr(0, full.find('\n'));
+    if (g.missing.size() > room) {
+        std::size_t n = room;
+        while (n > 0 && (static_cast<unsigned char>(g.missing[n]) & 0xC0) == 0x80) --n;  // not inside a character
+        g.missing.resize(n);
+        g.missing += "\u2026";
+    }
+    if (g.missing != full) {
+        g.tooltip = full;
+        if (r.status == "failed") g.missing += " (in full under Failures)";
+    }
+    if (r.status == "failed") g.link = "#" + failure_id(r);
+    return g;
+}
 
 // A colour per package, the same in every bar of the page: the largest packages (by
 // their largest share of any build) get the palette, in order; "(everything else)" is grey.
@@ -256,14 +361,18 @@ std::string html_composition(const CompareReport& report, const std::string& nam
     std::map<std::string, std::uint64_t> seen;  // package -> its largest slice here
     for (const auto& r : report.rows) {
         if (r.sidecar != name) continue;
-        chart::Stack st{r.backend, {}, ""};
+        chart::Stack st;
+        st.label = r.backend;
         for (const auto& p : r.composition) {
             st.segments.push_back({p.package, static_cast<double>(p.bytes), colours.at(p.package)});
             seen[p.package] = std::max(seen[p.package], p.bytes);
         }
-        if (r.composition.empty())
-            st.missing = r.status != "ok" && !r.reason.empty() ? r.status + ": " + r.reason.substr(0, 90)
-                                                               : "no bundle listing recorded";
+        if (r.composition.empty()) {
+            const auto why = chart_note(r);
+            st.missing = why.missing.empty() ? "no bundle listing recorded" : why.missing;
+            st.link = why.link;
+            st.tooltip = why.tooltip;
+        }
         stacks.push_back(std::move(st));
     }
     if (seen.empty()) return "";
@@ -287,19 +396,26 @@ std::string html_section(const CompareReport& report, const std::string& name,
     for (const auto& r : report.rows) {
         if (r.sidecar != name) continue;
         const bool built = r.cold.measured && r.size > 0;
-        const std::string why = r.status == "ok" ? "" : r.status + ": " + r.reason.substr(0, 90);
+        const auto why = chart_note(r);  // no note for a row that is ok
         auto opt = [](bool have, double v) { return have ? std::optional<double>(v) : std::nullopt; };
-        size.push_back({r.backend, {opt(built, static_cast<double>(r.size))}, built ? "" : why});
-        startup.push_back({r.backend,
-                           {opt(r.startup.measured, static_cast<double>(r.startup.first.count())),
-                            opt(r.startup.measured, r.startup.median_ms),
-                            opt(r.startup.measured, r.startup.p90_ms)},
-                           r.startup.measured ? "" : (why.empty() ? std::string("no smoke test to time") : why)});
-        build.push_back({r.backend,
-                         {opt(r.cold.measured, static_cast<double>(r.cold.wall.count())),
-                          opt(r.no_change_ms.has_value(), r.no_change_ms.value_or(0)),
-                          opt(r.change.measured, static_cast<double>(r.change.wall.count()))},
-                         r.cold.measured ? "" : why});
+        // A group of bars, or, when nothing was measured, `otherwise` says why.
+        auto group = [&](std::vector<std::optional<double>> values, bool measured, chart::Group otherwise) {
+            otherwise.label = r.backend;
+            otherwise.values = std::move(values);
+            if (measured) otherwise.missing = otherwise.link = otherwise.tooltip = "";
+            return otherwise;
+        };
+        auto startup_why = why;
+        if (startup_why.missing.empty()) startup_why.missing = "no smoke test to time";
+        size.push_back(group({opt(built, static_cast<double>(r.size))}, built, why));
+        startup.push_back(group({opt(r.startup.measured, static_cast<double>(r.startup.first.count())),
+                                 opt(r.startup.measured, r.startup.median_ms),
+                                 opt(r.startup.measured, r.startup.p90_ms)},
+                                r.startup.measured, startup_why));
+        build.push_back(group({opt(r.cold.measured, static_cast<double>(r.cold.wall.count())),
+                               opt(r.no_change_ms.has_value(), r.no_change_ms.value_or(0)),
+                               opt(r.change.measured, static_cast<double>(r.change.wall.count()))},
+                              r.cold.measured, why));
     }
     std::string out = fmt::format("<section><h2>{}</h2>\n", xml_escape(name));
     out += chart::bar_chart("size-" + name, "Artifact size", "smaller is better", {{"size", "#4e79a7"}}, size,
@@ -332,18 +448,54 @@ std::string html_table(const CompareReport& report) {
     table += "</tr></thead><tbody>\n";
     for (const auto& r : report.rows) {
         table += fmt::format("<tr class=\"{}\">", xml_escape(r.status));
-        for (const auto& c : row_cells(r))
-            table += fmt::format("<td class=\"{}\">{}</td>", c.right ? "num" : "", xml_escape(c.text));
+        const auto cells = row_cells(r);
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            std::string text = xml_escape(cells[c].text);
+            if (c == 2 && r.status == "failed")  // the status: a link to what the cell said
+                text = fmt::format("<a href=\"#{}\">{}</a>", failure_id(r), text);
+            table += fmt::format("<td class=\"{}\">{}</td>", cells[c].right ? "num" : "", text);
+        }
         table += "</tr>\n";
     }
     return table + "</tbody></table>\n";
 }
 
+// Why each row that is not ok is not, in full; a failure's note links to its entry.
 std::string html_problems(const CompareReport& report) {
     std::string problems;
-    for (const auto& n : notes(report)) problems += "<li>" + xml_escape(n) + "</li>";
+    for (const auto& r : report.rows) {
+        if (r.status == "ok") continue;
+        problems += "<li>" + xml_escape(note(r));
+        if (r.status == "failed") problems += fmt::format(R"( <a href="#{}">(what it said)</a>)", failure_id(r));
+        problems += "</li>";
+    }
     if (!problems.empty()) problems = "<ul class=\"problems\">" + problems + "</ul>";
     return problems;
+}
+
+// Failures: per failed row, the reason in full, what the binary printed, the log's last
+// lines and where the whole log is (in the scratch copy, which a failure keeps).
+std::string html_failures(const CompareReport& report) {
+    std::string out;
+    const auto pre = [](const char* cls, const std::vector<std::string>& text) {
+        std::string body;
+        for (const auto& l : text) body += xml_escape(l) + "\n";
+        return fmt::format(R"(<pre class="{}">{}</pre>)", cls, body);
+    };
+    for (const auto& r : report.rows) {
+        if (r.status != "failed") continue;
+        out += fmt::format(R"(<div class="failure" id="{}"><h3>{} x {}</h3>)", failure_id(r), xml_escape(r.sidecar),
+                           xml_escape(r.backend));
+        out += fmt::format(R"(<pre class="reason">{}</pre>)", xml_escape(r.reason));
+        if (!r.output_tail.empty())
+            out += fmt::format("<p>What the binary printed (its last {}):</p>", lines(r.output_tail.size())) +
+                   pre("output", r.output_tail);
+        if (!r.log_tail.empty())
+            out += fmt::format("<p>The log&apos;s last {}:</p>", lines(r.log_tail.size())) + pre("log", r.log_tail);
+        if (!r.log.empty()) out += fmt::format("<p>Full log: <code>{}</code></p>", xml_escape(r.log.string()));
+        out += "</div>\n";
+    }
+    return out.empty() ? "" : "<section id=\"failures\"><h2>Failures</h2>\n" + out + "</section>\n";
 }
 
 }  // namespace
@@ -368,12 +520,16 @@ figure.chart, figure.composition {{ margin: 10px 0 18px; }} figcaption {{ font-w
 svg text {{ font: 12px system-ui, sans-serif; fill: #333; }} svg text.missing {{ fill: #a0522d; font-style: italic; }}
 svg text.value {{ fill: #555; }} svg text.legend {{ fill: #444; }}
 .method {{ color: #666; font-size: 12px; max-width: 900px; }}
+svg a text.missing {{ text-decoration: underline; }}
+.failure h3 {{ font-size: 15px; margin: 18px 0 4px; }} .failure p {{ margin: 8px 0 2px; }}
+pre {{ font-size: 12px; background: #f6f6f6; padding: 6px 8px; margin: 0; overflow-x: auto; }}
+pre.reason {{ white-space: pre-wrap; background: #fdecea; color: #8a1c12; }}
 </style></head>
 <body>
 <h1>freezer compare: {title}</h1>
-<p class="meta">{project} &middot; {started} &middot; {runs} runs &middot; took {took}</p>
+<p class="meta">{project} &middot; {started} &middot; {runs} runs &middot; took {took}{scratch}</p>
 {table}{problems}
-{body}
+{body}{failures}
 <p class="method">{method}</p>
 </body></html>
 )",
@@ -382,7 +538,10 @@ svg text.value {{ fill: #555; }} svg text.legend {{ fill: #444; }}
                        fmt::arg("project", xml_escape(report.project)), fmt::arg("started", xml_escape(report.started_at)),
                        fmt::arg("runs", report.runs), fmt::arg("took", human_duration(report.duration)),
                        fmt::arg("table", html_table(report)), fmt::arg("problems", html_problems(report)),
-                       fmt::arg("body", html_charts(report)),
+                       fmt::arg("body", html_charts(report)), fmt::arg("failures", html_failures(report)),
+                       fmt::arg("scratch", report.scratch.empty() ? ""
+                                           : " &middot; scratch copy kept in <code>" +
+                                                 xml_escape(report.scratch.string()) + "</code>"),
                        fmt::arg("method", xml_escape(method(report))));
 }
 
@@ -393,8 +552,15 @@ std::vector<SidecarResult> compare_results(const CompareReport& report) {
         s.name = r.sidecar;
         s.backend = r.backend;
         s.duration = r.cold.wall + r.change.wall;
-        s.smoke = {r.smoke_configured && r.cold.measured, r.smoke_passed, r.smoke};
-        s.log_tail = r.log_tail;
+        s.smoke = {r.smoke_configured && r.cold.measured, r.smoke_passed, r.smoke, r.output_tail};
+        // JUnit has one text per failure: what the binary printed, then the log's end.
+        if (!r.output_tail.empty()) {
+            s.log_tail.push_back("what the binary printed:");
+            for (const auto& l : r.output_tail) s.log_tail.push_back("| " + l);
+            if (!r.log_tail.empty()) s.log_tail.push_back("the log's last lines:");
+        }
+        s.log_tail.insert(s.log_tail.end(), r.log_tail.begin(), r.log_tail.end());
+        s.log = r.log;
         if (r.status == "ok") {
             s.status = Status::built;
             s.reason = fmt::format("cold {}, size {}", human_duration(r.cold.wall), human_size(r.size));

@@ -38,6 +38,8 @@ struct Group {
     std::string label;
     std::vector<std::optional<double>> values;  // per series; nullopt: not measured
     std::string missing;                        // shown instead of bars when nothing was measured
+    std::string link;                           // "#id": `missing` links there (the whole story)
+    std::string tooltip;                        // on `missing`, when it is cut short
 };
 
 std::string bar_chart(const std::string& id, const std::string& title, const std::string& unit,
@@ -55,6 +57,8 @@ struct Stack {
     std::string label;
     std::vector<Segment> segments;
     std::string missing;  // shown instead of a bar when there is nothing to show
+    std::string link;     // as Group's
+    std::string tooltip;
 };
 
 std::string stacked_chart(const std::string& id, const std::string& title, const std::string& unit,

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "util/atomic_file.hpp"
+#include "engine/build_log.hpp"
 #include "engine/build_state.hpp"
 #include "engine/builder.hpp"
 #include "engine/layout.hpp"
@@ -131,11 +132,8 @@ BuildFigures figures(const SidecarResult& r) {
     return {true, r.duration, r.cpu, r.peak_rss_kb, r.metrics};
 }
 
-void fail_row(CompareRow& row, const SidecarResult& r, const std::string& when) {
-    row.status = "failed";
-    row.reason = fmt::format("{}: {}", when, r.error);
-    row.log_tail = r.log_tail;
-}
+// How many of a failure log's last lines a row keeps, as the build keeps of its own.
+constexpr std::size_t kTailLines = 30;
 
 // What every sidecar x backend shares: the user's project and the comparison's settings.
 struct Context {
@@ -159,6 +157,7 @@ struct Measurement {
     std::shared_ptr<LoadedBackend> backend;
     std::vector<InputFile> inputs;  // as copied into the scratch project
     fs::path final_artifact;
+    fs::path final_log;  // the log of the build that made final_artifact
     QuietReporter quiet;
     BuildOptions build_opts;
 
@@ -212,6 +211,38 @@ struct Measurement {
         return builder.build(build_opts).front();
     }
 
+    // The row's end: a build or smoke test failed. The row keeps what was said about it:
+    // `output`, what the binary printed (a failed smoke test), and the log of the build
+    // (`build_log`), copied to <cell>/failure.log with `more` lines after it, because the
+    // cell's next build would write over the original. The first failure is the row's:
+    // the rebuild after a failed no-change build adds none.
+    void fail(const std::string& reason, const fs::path& build_log, const std::vector<std::string>& output,
+              const std::vector<std::string>& more = {}) {
+        if (row.status == "failed") return;
+        row.status = "failed";
+        row.reason = reason;
+        row.output_tail = output;
+        row.log = cell / "failure.log";
+        std::error_code ec;
+        fs::create_directories(cell, ec);
+        const bool copied = !build_log.empty() && fs::is_regular_file(build_log, ec) &&
+                            fs::copy_file(build_log, row.log, fs::copy_options::overwrite_existing, ec);
+        {
+            std::ofstream out(row.log, copied ? std::ios::app : std::ios::trunc);
+            if (!copied)
+                out << fmt::format("freezer compare: the build left no log{}\n",
+                                   build_log.empty() ? "" : " at " + build_log.string());
+            for (const auto& line : more) out << line << '\n';
+        }
+        if (!fs::is_regular_file(row.log, ec)) row.log = build_log;  // no room for the copy: the original
+        row.log_tail = tail_lines(row.log, kTailLines);
+        say(fmt::format("{}: FAILED: {}", who, row.reason));
+    }
+    // A failed build `r`, its log and, when its smoke test failed, what the binary printed.
+    void fail(const std::string& reason, const SidecarResult& r) {
+        fail(reason, r.log, r.smoke.ran && !r.smoke.passed ? r.smoke.output : std::vector<std::string>{});
+    }
+
     // 0. The plugin, its settings and a copy of the inputs; false when one is missing.
     bool prepare() {
         backend = ctx.host.find(row.backend);
@@ -260,9 +291,8 @@ struct Measurement {
         }
         row.cold = figures(cold);
         if (cold.status != Status::built) {
-            fail_row(row, cold, "cold build");
+            fail("cold build: " + cold.error, cold);
             read_composition(cold);  // what made it too large, say
-            say(fmt::format("{}: FAILED: {}", who, row.reason));
             return false;
         }
         row.smoke_passed = cold.smoke.passed || !cold.smoke.ran;
@@ -277,6 +307,7 @@ struct Measurement {
     // on disk.
     void describe_artifact(const SidecarResult& r) {
         final_artifact = r.artifact;
+        final_log = r.log;
         row.size = r.size;
         row.artifact = fs::relative(r.artifact, project.output_dir).generic_string();
         row.files = 0;
@@ -307,9 +338,9 @@ struct Measurement {
             const auto r = build();
             const std::chrono::duration<double, std::milli> took = Clock::now() - t;
             if (r.status != Status::skipped) {
-                row.status = "failed";
-                row.reason = fmt::format("no-change build {} was not a skip ({}: {})", i + 1, to_string(r.status),
-                                         r.status == Status::failed ? r.error : r.reason);
+                fail(fmt::format("no-change build {} was not a skip ({}: {})", i + 1, to_string(r.status),
+                                 r.status == Status::failed ? r.error : r.reason),
+                     r);
                 break;
             }
             row.no_change_samples_ms.push_back(took.count());
@@ -329,7 +360,7 @@ struct Measurement {
         const auto r = build();
         row.change = figures(r);
         if (r.status != Status::built) {
-            if (row.status == "ok") fail_row(row, r, "rebuild after a one-line change");
+            fail("rebuild after a one-line change: " + r.error, r);
         } else {
             say(fmt::format("{}: rebuilt in {:.1f}s", who, r.duration.count() / 1000.0));
             describe_artifact(r);
@@ -344,11 +375,15 @@ struct Measurement {
         for (int i = 0; i <= ctx.options.runs && !interrupt_requested(); ++i) {
             const auto o = run_smoke_test(sc().smoke, final_artifact, how);
             if (!o.passed) {
-                row.status = "failed";
                 row.smoke_passed = false;
                 row.smoke = o.message;
-                row.reason = fmt::format("smoke run {} of {}: {}", i + 1, ctx.options.runs + 1, o.message);
-                row.log_tail = o.output_tail;
+                const auto run = fmt::format("smoke run {} of {}", i + 1, ctx.options.runs + 1);
+                // The log is of the build that made the binary; what the binary printed
+                // follows it, as a build's log shows a failed smoke test.
+                std::vector<std::string> more = {
+                    fmt::format("freezer compare: {} ({}) FAILED: {}", run, o.mode, o.message)};
+                for (const auto& line : o.output_tail) more.push_back("  | " + line);
+                fail(fmt::format("{}: {}", run, o.message), final_log, o.output_tail, more);
                 return;
             }
             if (i == 0)
@@ -411,6 +446,7 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
     }
 
     const fs::path scratch = make_scratch(options);
+    // Removed at the end, unless asked to keep it or a cell failed: its logs are there.
     struct Cleanup {
         fs::path dir;
         bool keep;
@@ -419,8 +455,8 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
             if (!keep) fs::remove_all(dir, ec);
         }
     } cleanup{scratch, options.keep_scratch};
-    if (options.keep_scratch) report.scratch = scratch;
-    say(fmt::format("scratch copy in {}{}", scratch.string(), options.keep_scratch ? " (kept)" : ""));
+    say(fmt::format("scratch copy in {} ({})", scratch.string(),
+                    options.keep_scratch ? "kept" : "removed at the end unless a cell fails"));
     const Context ctx{user, host, options, python, report.jobs, progress};
 
     for (const auto* user_sc : selected)
@@ -428,7 +464,9 @@ CompareReport run_compare(const config::Project& user, const PluginHost& host, c
             if (interrupt_requested()) break;  // Ctrl-C: report what was measured so far
             const auto cell = scratch / fmt::format("{}@{}", user_sc->name, backend_name);
             report.rows.push_back(Measurement(ctx, *user_sc, backend_name, cell).run());
+            if (report.rows.back().status == "failed") cleanup.keep = true;
         }
+    if (cleanup.keep) report.scratch = scratch;
     report.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     return report;
 }

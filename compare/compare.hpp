@@ -1,7 +1,8 @@
 // `freezer compare`: the same sidecars frozen by several packagers, measured side by
 // side. Everything happens in a scratch copy of the project (its inputs and
 // freezer.yaml only) with a scratch cache, output folder and state, so the user's tree,
-// dist/, .freezer/ and packager caches are never read for writing nor changed.
+// dist/, .freezer/ and packager caches are never read for writing nor changed. The copy
+// is removed at the end unless a cell failed (its log is kept there) or keep_scratch.
 //
 // For each sidecar x backend, in turn (never two at once, so timings do not compete):
 //   cold        the first build, every cache empty
@@ -33,6 +34,8 @@ struct CompareOptions {
     int runs = 5;                       // start-up and no-change repetitions
     int jobs = 0;                       // CPU budget of each build; 0: every CPU
     std::filesystem::path scratch;      // empty: a new folder under $TMPDIR
+    // Keep the scratch copy when every cell passed too; one with a failed cell is always
+    // kept, for its logs.
     bool keep_scratch = false;
 };
 
@@ -86,7 +89,14 @@ struct CompareRow {
     // recorded (engine/bundle.hpp); for a failed cold build, what it held when it was
     // listed; empty when there is no listing.
     std::vector<CompositionPart> composition;
-    std::vector<std::string> log_tail;  // on failure
+    // On failure, what was said about it. `log` is <cell>/failure.log in the scratch copy:
+    // the log of the build that failed (for a smoke test that failed while start-up was
+    // timed: of the build that made the binary, then what the binary printed), copied
+    // there because the cell's next build would overwrite the original. `log_tail` is its
+    // last lines; `output_tail` what the binary printed when a smoke test failed.
+    std::filesystem::path log;
+    std::vector<std::string> log_tail;
+    std::vector<std::string> output_tail;
 };
 
 struct CompareReport {
@@ -100,7 +110,7 @@ struct CompareReport {
     std::string python_version;
     unsigned cpus = 0;
     int jobs = 0;
-    std::filesystem::path scratch;      // kept only with keep_scratch
+    std::filesystem::path scratch;      // when it is kept: keep_scratch, or a cell failed
 };
 
 // Progress lines ("api x nuitka: cold build 80.5s"); called on the calling thread.

@@ -3,15 +3,20 @@
 Checks what the report claims against the disk (sizes, file counts, run counts), that
 the user's project is byte-for-byte the same afterwards, the JSON against
 config/compare.schema.json, the JUnit XML against tests/junit.xsd (xmllint), and that the
-HTML page renders with its charts in headless Chromium.
+HTML page renders with its charts in headless Chromium. Then, with pex (seconds per
+build): a failed cell keeps what it said (the binary's output, the log) in every report,
+and its scratch copy; without a failure the scratch copy goes, unless --keep.
 
 Run by ctest: FREEZER_BIN names the freezer binary; needs the venv (scripts/setup.sh),
-chromium and xmllint (both installed by scripts/setup.sh).
+chromium and xmllint (both installed by scripts/setup.sh). tests/CMakeLists.txt runs
+the tests named failed_cell and scratch_without_failures as ctest entries of their own.
 """
 import hashlib
+import html
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -63,8 +68,16 @@ def snapshot(tree: pathlib.Path) -> dict:
     return out
 
 
-def freezer(*args, cwd):
-    return subprocess.run([FREEZER, *args], cwd=cwd, capture_output=True, text=True, timeout=3600)
+def freezer(*args, cwd, tmpdir=None):
+    """Runs freezer; `tmpdir` becomes its TMPDIR, where compare makes its scratch copy."""
+    env = dict(os.environ, TMPDIR=str(tmpdir)) if tmpdir else None
+    return subprocess.run([FREEZER, *args], cwd=cwd, capture_output=True, text=True, timeout=3600, env=env)
+
+
+def validate(report):
+    schema = json.loads((ROOT / "config" / "compare.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(report)
 
 
 @pytest.fixture(scope="module")
@@ -154,9 +167,11 @@ def test_the_users_tree_and_caches_are_unchanged(compared, project):
 
 
 def test_json_matches_its_schema(compared):
-    schema = json.loads((ROOT / "config" / "compare.schema.json").read_text())
-    jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(compared["report"])
+    validate(compared["report"])
+    # --scratch keeps the copy, and the report says where; no row failed, so none has a log.
+    assert compared["report"]["scratch"] == str(compared["scratch"])
+    for row in compared["report"]["results"]:
+        assert row["log"] is None and row["log_tail"] == [] and row["output_tail"] == [], row
 
 
 def xmllint(xml: pathlib.Path):
@@ -178,11 +193,17 @@ def test_junit_is_valid_and_says_what_happened(compared):
 
 def test_a_failing_smoke_test_is_a_failure(project, tmp_path):
     before = snapshot(project)
+    (tmp_path / "tmp").mkdir()
     r = freezer("compare", "cli-wrong", "--backends", "pyinstaller", "--runs", "1", "--junit",
-                str(tmp_path / "junit.xml"), "--markdown", cwd=project)
+                str(tmp_path / "junit.xml"), "--markdown", cwd=project, tmpdir=tmp_path / "tmp")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "| cli-wrong | pyinstaller | **failed** |" in r.stdout
     assert "does not match /^this is not what it prints/" in r.stdout
+    # What the binary printed, folded under the table; the failure kept the scratch copy.
+    assert "<details><summary>cli-wrong x pyinstaller:" in r.stdout
+    assert re.search(r"What the binary printed:\n\n```text\ngreeter [\d.]+\n```", r.stdout), r.stdout
+    scratch = pathlib.Path(re.search(r"the scratch copy is kept in (\S+) ", r.stderr).group(1))
+    assert scratch.parent == tmp_path / "tmp" and (scratch / "cli-wrong@pyinstaller" / "failure.log").is_file()
     v = xmllint(tmp_path / "junit.xml")
     assert v.returncode == 0, v.stderr
     failure = ET.parse(tmp_path / "junit.xml").getroot().find(".//testcase/failure")
@@ -235,3 +256,182 @@ def test_html_renders_with_its_charts(compared, tmp_path):
                               ("9c755f", 100), ("76b7b2", 100), ("af7aa1", 100)):
         rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (0, 2, 4))
         assert counts.get(rgb, 0) >= least, (hex_colour, counts.get(rgb, 0))
+
+
+# A failed cell keeps what it said. pex builds in seconds; two sidecars fail in the two
+# places a smoke test runs: `broken` in the cold build's (its binary says why on stderr
+# and exits before the server is up, as in a user's report), `flaky` while start-up is
+# timed (the second run on the same HOME finds what the first left).
+FAILING_YAML = f"""\
+version: 1
+python: {PYTHON}
+sidecars:
+  broken:
+    root: broken
+    entry: main.py
+    smoke:
+      http: {{args: ["--port", "{{port}}"], path: /health}}
+  flaky:
+    root: flaky
+    entry: main.py
+    smoke:
+      run: []
+      expect_stdout: "^started"
+"""
+BROKEN = "broken sidecar: no database at /nonexistent/app.db"
+FLAKY = "flaky sidecar: the lock file of a previous run is in the way"
+FAILING_APPS = {
+    "broken/main.py": f"""import sys\nprint({BROKEN!r}, file=sys.stderr)\nsys.exit(1)\n""",
+    "flaky/main.py": f"""import pathlib, sys
+lock = pathlib.Path.home() / "flaky.lock"
+if lock.exists():
+    print({FLAKY!r}, file=sys.stderr)
+    sys.exit(1)
+lock.write_text("1")
+print("started")
+""",
+}
+# Lines only the log has: the build's own, not the reason's or the binary's.
+BROKEN_LOG = "freezer: smoke test (http) FAILED: it exited with 1 before answering GET"
+FLAKY_LOG = "freezer compare: smoke run 2 of 3 (run) FAILED: 'flaky' exited with 1, expected 0"
+
+
+def write_project(d, yaml, apps):
+    for rel, text in apps.items():
+        (d / rel).parent.mkdir(parents=True, exist_ok=True)
+        (d / rel).write_text(text)
+    (d / "freezer.yaml").write_text(yaml)
+
+
+@pytest.fixture(scope="module")
+def failed(tmp_path_factory):
+    """The same comparison twice, as a table and as JSON (with HTML and JUnit); each in a
+    TMPDIR of its own, where it keeps its scratch copy."""
+    if not PYTHON.exists():
+        pytest.skip(f"{PYTHON} not found: run scripts/setup.sh")
+    d = tmp_path_factory.mktemp("failing")
+    write_project(d, FAILING_YAML, FAILING_APPS)
+    out = {"dir": d}
+    for kind, first in (("text", []), ("json", ["--json"])):
+        tmp = tmp_path_factory.mktemp(f"tmp-{kind}")
+        r = freezer(*first, "compare", "--backends", "pex-scie", "--runs", "2", "--html", str(d / f"{kind}.html"),
+                    "--junit", str(d / f"{kind}.xml"), cwd=d, tmpdir=tmp)
+        assert r.returncode == 1, r.stdout + r.stderr
+        # Where the scratch copy is kept, and each failed cell's log in it: the last lines said.
+        kept = re.search(r"^freezer compare: the scratch copy is kept in (\S+) for the failed cells' logs; "
+                         r"delete it when done$", r.stderr, re.M)
+        assert kept, r.stderr
+        logs = dict(re.findall(r"^freezer compare: (\S+) x pex-scie failed; its log: (\S+)$", r.stderr, re.M))
+        out[kind] = {"run": r, "tmp": tmp, "scratch": pathlib.Path(kept.group(1)),
+                     "logs": {k: pathlib.Path(v) for k, v in logs.items()}}
+    return out
+
+
+def test_failed_cell_keeps_the_scratch_copy_with_its_log(failed):
+    for kind in ("text", "json"):
+        run = failed[kind]
+        scratch = run["scratch"]
+        assert scratch.is_dir() and scratch.parent == run["tmp"], scratch
+        assert set(run["logs"]) == {"broken", "flaky"}, run["run"].stderr
+        for sidecar, line, log_line in (("broken", BROKEN, BROKEN_LOG), ("flaky", FLAKY, FLAKY_LOG)):
+            log = run["logs"][sidecar]
+            assert log == scratch / f"{sidecar}@pex-scie" / "failure.log"
+            text = log.read_text()
+            assert line in text and log_line in text, text
+        # The flaky log is of the build that made the binary, then what the binary said.
+        flaky = run["logs"]["flaky"].read_text()
+        assert "freezer: installed " in flaky and flaky.index("freezer: installed ") < flaky.index(FLAKY_LOG)
+
+
+def test_failed_cell_text_says_what_the_binary_printed_and_where_the_log_is(failed):
+    out = failed["text"]["run"].stdout
+    logs = failed["text"]["logs"]
+    # The reason in full (the end of it too), then the binary's line, the log's and the path.
+    broken = out[out.index("  broken x pex-scie: failed: cold build: smoke test failed: it exited with 1 before "
+                           "answering GET http://127.0.0.1:"):]
+    assert broken.index("/health; the previous output was kept\n") < broken.index(
+        "    what the binary printed (its last 1 line):\n    | " + BROKEN + "\n")
+    assert broken.index(BROKEN) < broken.index("    | " + BROKEN_LOG) < broken.index(
+        f"    full log: {logs['broken']}\n")
+    flaky = out[out.index("  flaky x pex-scie: failed: smoke run 2 of 3: 'flaky' exited with 1, expected 0\n"):]
+    assert flaky.index("    | " + FLAKY + "\n") < flaky.index("    | " + FLAKY_LOG) < flaky.index(
+        f"    full log: {logs['flaky']}\n")
+    assert f"  scratch copy kept in {failed['text']['scratch']}\n" in out
+
+
+def test_failed_cell_json_keeps_the_output_and_the_log(failed):
+    report = json.loads(failed["json"]["run"].stdout)
+    validate(report)
+    assert report["scratch"] == str(failed["json"]["scratch"])
+    by = {row["sidecar"]: row for row in report["results"]}
+    for sidecar, line, log_line in (("broken", BROKEN, BROKEN_LOG), ("flaky", FLAKY, FLAKY_LOG)):
+        row = by[sidecar]
+        assert row["status"] == "failed"
+        assert row["output_tail"] == [line], row
+        assert any(log_line in l for l in row["log_tail"]), row["log_tail"]
+        assert row["log"] == str(failed["json"]["logs"][sidecar])
+        # The log's tail is the end of that file.
+        assert pathlib.Path(row["log"]).read_text().splitlines()[-len(row["log_tail"]):] == row["log_tail"]
+    assert by["broken"]["reason"].endswith("/health; the previous output was kept")
+    assert by["flaky"]["reason"] == "smoke run 2 of 3: 'flaky' exited with 1, expected 0"
+    # JUnit carries both too, in one failure text per testcase.
+    cases = ET.parse(failed["dir"] / "json.xml").getroot().iter("testcase")
+    failures = {c.get("name"): c.find("failure") for c in cases}
+    assert BROKEN in failures["broken:pex-scie"].text and BROKEN_LOG in failures["broken:pex-scie"].text
+    assert FLAKY in failures["flaky:pex-scie"].text and FLAKY_LOG in failures["flaky:pex-scie"].text
+
+
+def test_failed_cell_html_has_a_failures_section_the_charts_link_to(failed):
+    report = json.loads(failed["json"]["run"].stdout)
+    page = (failed["dir"] / "json.html").read_text()
+    for row in report["results"]:
+        anchor = f"failure-{row['sidecar']}-pex-scie"
+        entry = re.search(rf'<div class="failure" id="{anchor}">(.*?)</div>', page, re.S)
+        assert entry, anchor
+        text = html.unescape(entry.group(1))
+        assert row["reason"] in text  # in full
+        for line in row["output_tail"] + row["log_tail"]:
+            assert line in text, line
+        assert row["log"] in text
+    # A chart with no bars for a row says why and links to its entry: broken has neither
+    # size nor start-up (its cold build and the bundle listing are there), flaky no
+    # start-up. broken's long reason is cut short, whole on hover; flaky's fits.
+    notes = re.findall(r'<a href="#(failure-[^"]+)"><text [^>]*class="missing">(?:<title>([^<]*)</title>)?([^<]*)'
+                       r'</text></a>', page)
+    assert sorted(n[0] for n in notes) == ["failure-broken-pex-scie"] * 2 + ["failure-flaky-pex-scie"], notes
+    reasons = {f"failure-{r['sidecar']}-pex-scie": "failed: " + r["reason"] for r in report["results"]}
+    cut = "\u2026 (in full under Failures)"
+    for anchor, title, shown in notes:
+        title, shown = html.unescape(title), html.unescape(shown)
+        if anchor == "failure-broken-pex-scie":
+            assert shown.endswith(cut) and len(shown) < len(reasons[anchor]), shown
+            assert title == reasons[anchor] and title.startswith(shown[: -len(cut)])
+        else:
+            assert shown == reasons[anchor] and title == ""
+    for row in report["results"]:  # the table's status links there too
+        assert page.count(f'<a href="#failure-{row["sidecar"]}-pex-scie">failed</a>') == 1
+
+
+@pytest.mark.parametrize("keep", [None, "--keep", "--keep-scratch"])
+def test_scratch_without_failures_is_removed_unless_kept(keep, tmp_path):
+    if not PYTHON.exists():
+        pytest.skip(f"{PYTHON} not found: run scripts/setup.sh")
+    write_project(tmp_path, FAILING_YAML, {**FAILING_APPS, "flaky/main.py": 'print("started")\n'})  # flaky passes
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    r = freezer("--json", "compare", "flaky", "--backends", "pex-scie", "--runs", "1", *([keep] if keep else []),
+                cwd=tmp_path, tmpdir=tmp)
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = json.loads(r.stdout)
+    validate(report)
+    assert [row["status"] for row in report["results"]] == ["ok"]
+    made = re.search(r"^freezer compare: scratch copy in (\S+) ", r.stderr, re.M)
+    assert made and pathlib.Path(made.group(1)).parent == tmp, r.stderr
+    if keep is None:
+        assert list(tmp.glob("freezer-compare-*")) == [] and report["scratch"] is None, r.stderr
+        assert "the scratch copy is kept" not in r.stderr
+    else:
+        scratch = pathlib.Path(made.group(1))
+        assert list(tmp.glob("freezer-compare-*")) == [scratch] and report["scratch"] == str(scratch)
+        assert (scratch / "flaky@pex-scie" / "dist" / "flaky").is_dir()
+        assert f"freezer compare: the scratch copy is kept in {scratch}\n" in r.stderr

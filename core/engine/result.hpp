@@ -24,6 +24,9 @@ struct SmokeReport {
     bool ran = false;
     bool passed = false;
     std::string message;  // what the smoke test did, or why it failed
+    // What the binary printed (its last lines) when it failed. A failed result's
+    // log_tail holds the same, unless the binary printed nothing.
+    std::vector<std::string> output;
 };
 
 struct SidecarResult {

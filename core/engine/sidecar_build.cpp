@@ -44,7 +44,7 @@ void smoke_or_throw(BuildContext& ctx, const Evaluation& ev, const fs::path& exe
     }
     ctx.reporter.phase(sc.name, ev.backend_name(), Phase::smoke, "");
     const auto o = run_smoke_test(sc.smoke, executable, {ctx.python(), standalone, {}});
-    r.smoke = {true, o.passed, o.message};
+    r.smoke = {true, o.passed, o.message, o.output_tail};
     log.line(fmt::format("freezer: smoke test ({}) {}: {}", o.mode, o.passed ? "passed" : "FAILED", o.message));
     for (const auto& line : o.output_tail) log.line("  | " + line);
     if (interrupt_requested()) throw Error(Error::Kind::cancelled, "interrupted");
@@ -305,7 +305,7 @@ SidecarResult finish_skip(BuildContext& ctx, const Evaluation& ev) {
         // Same binary, new smoke test: test it again; nothing is rebuilt.
         ctx.reporter.phase(r.name, r.backend, Phase::smoke, "the smoke test changed");
         const auto o = run_smoke_test(ev.sidecar->smoke, r.artifact, {ctx.python(), ev.previous->output.standalone, {}});
-        r.smoke = {o.ran, o.passed, o.message};
+        r.smoke = {o.ran, o.passed, o.message, o.output_tail};
         if (!o.passed) {
             r.status = Status::failed;
             r.error = "smoke test failed on the installed binary: " + o.message;

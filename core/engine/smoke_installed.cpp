@@ -36,7 +36,7 @@ std::vector<SidecarResult> Builder::smoke(const std::vector<std::string>& names,
                 ctx.reporter.warning(fmt::format("{}: {} was modified since it was installed; testing it as it is",
                                                  sc->name, state->output.dir.string()));
             const auto o = run_smoke_test(sc->smoke, r.artifact, {ctx.python(), state->output.standalone, {}});
-            r.smoke = {true, o.passed, o.message};
+            r.smoke = {true, o.passed, o.message, o.output_tail};
             r.status = o.passed ? Status::built : Status::failed;
             r.reason = o.passed ? "smoke test passed" : "";
             if (!o.passed) {
