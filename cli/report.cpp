@@ -84,7 +84,12 @@ void TerminalReporter::draw_live() {
         const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - row.since);
         auto line = fmt::format("  {:<{}}  {:<11}  {:<10}  {:>6}  {}", name, name_w, row.backend,
                                 to_string(row.phase), row.phase == Phase::queued ? "" : human_duration(elapsed),
-                                row.detail);
+                                row.phase == Phase::building && row.progress.usage_known
+                                    // the figures first: a long phase line is cut at the edge
+                                    ? fmt::format("[cpu {}, rss {}] {}", human_duration(row.progress.cpu),
+                                                  human_size(static_cast<std::uint64_t>(row.progress.rss_kb) * 1024),
+                                                  row.detail)
+                                    : row.detail);
         std::fputs((fit(line, static_cast<std::size_t>(width) - 1) + "\n").c_str(), stdout);
         ++drawn_;
     }
