@@ -235,7 +235,7 @@ EntryFacts scan_text(const std::string& src) {
     f.reader = "text";
     static const std::regex import_re(R"(^\s*(?:import|from)\s+([A-Za-z_][\w.]*))");
     static const std::regex main_re(R"(^\s*if\s+__name__\s*==\s*['"]__main__['"])");
-    static const std::regex run_port_re(R"(\.(run|run_app|serve)\s*\(.*\bport\s*=\s*(\d+))");
+    static const std::regex run_port_re(R"(\b([\w.]*\w)\.(run|run_app|serve)\s*\(.*\bport\s*=\s*(\d+))");
     static const std::regex server_port_re(R"((\w*Server)\s*\(\s*\(\s*['"][^'"]*['"]\s*,\s*(\d+)\s*\))");
     static const std::regex env_re(R"((?:environ\s*\[|getenv\s*\(|environ\.get\s*\()\s*['"](\w*PORT\w*)['"])");
     static const std::regex arg_re(R"((add_argument|option)\s*\(\s*(?:['"]-\w['"]\s*,\s*)?['"]--port['"])");
@@ -264,9 +264,9 @@ EntryFacts scan_text(const std::string& src) {
         }
         if (std::regex_search(l, main_re)) f.main_block = true;
         if (std::regex_search(l, m, run_port_re) && !f.port) {
-            f.port = std::stoi(m[2]);
+            f.port = std::stoi(m[3]);
             f.port_line = n;
-            f.port_call = m[1].str();
+            f.port_call = m[1].str() + "." + m[2].str();
         }
         if (std::regex_search(l, m, server_port_re)) {
             f.port = std::stoi(m[2]);
@@ -813,7 +813,7 @@ std::string init_from_tauri(const fs::path& conf, const fs::path& project_dir_in
         const auto p = json::json_pointer(std::string("/build/") + key);
         if (!j.contains(p)) continue;
         const auto& v = j.at(p);
-        const std::string origin = fmt::format("{} build.{}", rel(conf, project_dir), key);
+        const std::string origin = fmt::format("{} build.{}", rel(fs::absolute(conf), project_dir), key);
         if (v.is_string()) add(v.get<std::string>(), run_dir, origin);
         else if (v.is_object() && v.contains("script") && v["script"].is_string())
             add(v["script"].get<std::string>(), run_dir / v.value("cwd", "."), origin);

@@ -18,8 +18,11 @@ int run_init(const Globals& g, const std::string& tauri_conf, const InitOptions&
     }
     std::string text;
     try {
+        // A relative --from-tauri is relative to -C DIR, like every path freezer is given.
+        fs::path conf = tauri_conf;
+        if (!conf.empty() && conf.is_relative() && !g.directory.empty()) conf = fs::absolute(g.directory) / conf;
         text = tauri_conf.empty() ? init_template({}, "", options.python)
-                                  : init_from_tauri(tauri_conf, target.parent_path(), options);
+                                  : init_from_tauri(conf, target.parent_path(), options);
     } catch (const std::exception& e) {
         fmt::print(stderr, "freezer: error: {}\n", e.what());
         return kUsage;
