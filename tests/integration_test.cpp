@@ -475,6 +475,47 @@ TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar"
     CHECK_THAT(again.err, Catch::Contains("already exists"));
 }
 
+TEST_CASE("freezer check reports a config error and a missing interpreter in one run", "[integration]") {
+    TempDir dir;
+    freezer::test::write(dir / "api/main.py", "print('hi')\n");
+    freezer::test::write(dir / "freezer.yaml", R"(python: no-such-venv/bin/python
+sidecars:
+  api:
+    root: api
+    entry: main.py
+  web:
+    root: missing
+    entry: main.py
+)");
+    const auto text = run_freezer(dir.path(), {"check"});
+    CHECK(text.code == 2);
+    CHECK_THAT(text.err, Catch::Contains("error: sidecars.web.root: folder") && Catch::Contains("does not exist"));
+    CHECK_THAT(text.err, Catch::Contains("no-such-venv/bin/python' not found"));
+    CHECK_THAT(text.err, Catch::Contains("check found 2 problems"));
+    const auto j = run_freezer(dir.path(), {"check", "--json"});
+    CHECK(j.code == 2);
+    REQUIRE(j.report.is_object());
+    CHECK(j.report["ok"] == false);
+    REQUIRE(j.report["config_errors"].size() == 1);
+    CHECK_THAT(j.report["config_errors"][0].get<std::string>(), Catch::Contains("sidecars.web.root"));
+    CHECK_THAT(j.report["python"]["problem"].get<std::string>(), Catch::Contains("not found"));
+    // With an interpreter that has no PyInstaller: the config error and the readable
+    // sidecar's missing tool, together.
+    freezer::test::write(dir / "freezer.yaml", std::regex_replace(freezer::test::read(dir / "freezer.yaml"),
+                                                                  std::regex("no-such-venv/bin/python"), "/usr/bin/python3"));
+    const auto tool = run_freezer(dir.path(), {"check", "--json"});
+    CHECK(tool.code == 2);
+    REQUIRE(tool.report.is_object());
+    CHECK(tool.report["config_errors"].size() == 1);
+    REQUIRE(tool.report["sidecars"].size() == 1);
+    CHECK(tool.report["sidecars"][0]["sidecar"] == "api");
+    CHECK(tool.report["sidecars"][0]["tool_found"] == false);
+    // A build still stops at the configuration error.
+    const auto build = run_freezer(dir.path(), {"build"});
+    CHECK(build.code == 2);
+    CHECK_THAT(build.err, Catch::Contains("nothing was built") && !Catch::Contains("not found"));
+}
+
 // The issue's case: a Tauri v1 app whose FastAPI sidecar is built by a package.json
 // script. `init --from-tauri` must write a freezer.yaml that builds, passes its smoke
 // test and installs for Tauri as it is, the interpreter found as the project's .venv.
