@@ -11,8 +11,7 @@
 #include <freezer/config.hpp>
 #include <nlohmann/json.hpp>
 
-#include "entry_scan_script.hpp"
-#include "process/process.hpp"
+#include "engine/entry_scan.hpp"
 #include "util/atomic_file.hpp"
 #include "util/formats.hpp"
 
@@ -299,13 +298,9 @@ EntryFacts scan_entry(const fs::path& file, const std::string& python) {
     std::string src;
     if (!read_file(file, src)) return {};
     if (!python.empty()) {
-        ProcessSpec spec;
-        spec.argv = {python, "-I", "-c", kEntryScanScript, file.string()};
-        spec.capture = true;
-        spec.timeout = std::chrono::seconds(60);
-        const auto r = run_process(spec);
-        const auto j = json::parse(r.out, nullptr, false);
-        if (r.ok() && j.is_object() && !j.contains("error")) {
+        const auto out = run_entry_scan(python, file);
+        auto j = out ? json::parse(*out, nullptr, false) : json();  // not const: [] of a missing key is null
+        if (j.is_object() && !j.contains("error")) {
             EntryFacts f;
             f.reader = "python";
             f.imports = j.value("imports", std::vector<std::string>{});

@@ -85,7 +85,8 @@ int run_check(const Globals& g) {
 
 Run add_check(CLI::App& app, const Globals& g) {
     auto* cmd = app.add_subcommand("check", "Validate freezer.yaml, find every backend's tool, and plan every sidecar's build\n"
-                                            "(a mode or layout its backend refuses is an error here), without building");
+                                            "(a mode or layout its backend refuses is an error here), without building; every problem\n"
+                                            "at once: after configuration errors it still probes the interpreter and the tools");
     cmd->fallthrough();
     return [&g] { return run_check(g); };
 }

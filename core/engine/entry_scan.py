@@ -104,11 +104,9 @@ def main(path):
                 out["run_call"] = {"call": name, "line": node.lineno}
             if port_kw:
                 v = port_kw[0].value
+                # A constant; anything else (int(os.environ["PORT"])) is found below.
                 if isinstance(const(v), int):
                     out["port"] = {"value": const(v), "line": node.lineno, "call": name}
-                elif isinstance(v, ast.Call) and dotted(v.func) == "int" and v.args and \
-                        isinstance(v.args[0], ast.Call):
-                    pass  # int(os.environ...) is found below
             elif out["port"] is None and out["framework"] != "http.server":
                 default = next((DEFAULT_PORTS[m] for m in ("uvicorn", "flask", "aiohttp", "bottle")
                                 if m in imports and (m in name or m == out["framework"])), None)
@@ -128,9 +126,8 @@ def main(path):
                 out["env_port"] = {"name": key, "line": node.lineno}
         # argparse: parser.add_argument("--port", ...); click: @click.option("--port")
         if last in ("add_argument", "option") and node.args:
-            for a in node.args:
-                if const(a) in ("--port", "-p") and const(a) == "--port":
-                    out["arg_port"] = {"flag": "--port", "line": node.lineno}
+            if any(const(a) == "--port" for a in node.args):
+                out["arg_port"] = {"flag": "--port", "line": node.lineno}
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and dotted(node.value) in ("os.environ", "environ"):
             key = node.slice.value if hasattr(ast, "Index") and isinstance(node.slice, ast.Index) else node.slice
