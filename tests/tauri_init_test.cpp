@@ -169,10 +169,6 @@ TEST_CASE("a shell script run by beforeBuildCommand and a .spec file give spec m
     write(dir / "package.json", R"({"scripts": {"dev": "vite"}})");
     write(dir / "src-tauri/tauri.conf.json",
           R"({"build": {"beforeBuildCommand": "npm run build && sh scripts/sidecar.sh"},
-              "bundle": {"externalBin": ["binaries/api-$TARGET"]}})");
-    // The externalBin name is what Tauri looks for; here the script names it api-$TARGET.
-    write(dir / "src-tauri/tauri.conf.json",
-          R"({"build": {"beforeBuildCommand": "npm run build && sh scripts/sidecar.sh"},
               "bundle": {"externalBin": ["binaries/api"]}})");
     write(dir / "scripts/sidecar.sh", "#!/bin/sh\nset -e\ncd backend\nuv run pyinstaller --noconfirm api.spec\n");
     write(dir / "backend/api.spec", "a = Analysis(['server.py'], pathex=['.'])\n");
