@@ -44,9 +44,13 @@ struct Command {
 std::filesystem::path config_path(const Globals& g);
 void print_plugin_warnings(const Session& session, const Globals& g);
 // Loads (and with `check_backends`, checks) freezer.yaml; prints every diagnostic one
-// way, with the count of errors. nullopt after errors.
+// way, with the count of errors. nullopt after errors. With `partial` (freezer check):
+// after errors, it gets what could be read (LoadResult::partial), and `errors_out` the
+// error lines, so that the caller can go on checking and report them too.
 std::optional<config::Project> load_project(const Session& session, const Globals& g, bool check_backends,
-                                            const std::string& backend_override = "");
+                                            const std::string& backend_override = "",
+                                            std::optional<config::Project>* partial = nullptr,
+                                            std::vector<std::string>* errors_out = nullptr);
 
 // Every command, in the order `--help` lists them.
 Run add_build(CLI::App&, const Globals&);

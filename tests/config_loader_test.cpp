@@ -508,4 +508,20 @@ TEST_CASE("smoke.http endpoints and expect_json: read in order; mistakes named w
         CHECK_THAT(all, Catch::Contains("sidecars.api.smoke.http.endpoints[1].expect_body: invalid regex"));
         CHECK_THAT(all, Catch::Contains("colour"));
     }
+TEST_CASE("after errors the partial project holds the sidecars that read without errors", "[config]") {
+    TempDir dir;
+    write(dir / "api/main.py", "");
+    write(dir / "freezer.yaml", "python: .venv/bin/python\nsidecars:\n  api: {root: api, entry: main.py}\n"
+                                "  web: {root: missing, entry: main.py}\n");
+    const auto r = config::load_project(dir / "freezer.yaml");
+    CHECK_FALSE(r.project);  // a build never goes on
+    REQUIRE(r.partial);
+    REQUIRE(r.partial->sidecars.size() == 1);
+    CHECK(r.partial->sidecars[0].name == "api");
+    CHECK(r.partial->python == ".venv/bin/python");
+    // Valid: the project, no partial.
+    write(dir / "freezer.yaml", "sidecars:\n  api: {root: api, entry: main.py}\n");
+    const auto ok = config::load_project(dir / "freezer.yaml");
+    CHECK(ok.project);
+    CHECK_FALSE(ok.partial);
 }

@@ -475,6 +475,109 @@ TEST_CASE("freezer init --from-tauri writes a freezer.yaml naming every sidecar"
     CHECK_THAT(again.err, Catch::Contains("already exists"));
 }
 
+TEST_CASE("freezer check reports a config error and a missing interpreter in one run", "[integration]") {
+    TempDir dir;
+    freezer::test::write(dir / "api/main.py", "print('hi')\n");
+    freezer::test::write(dir / "freezer.yaml", R"(python: no-such-venv/bin/python
+sidecars:
+  api:
+    root: api
+    entry: main.py
+  web:
+    root: missing
+    entry: main.py
+)");
+    const auto text = run_freezer(dir.path(), {"check"});
+    CHECK(text.code == 2);
+    CHECK_THAT(text.err, Catch::Contains("error: sidecars.web.root: folder") && Catch::Contains("does not exist"));
+    CHECK_THAT(text.err, Catch::Contains("no-such-venv/bin/python' not found"));
+    CHECK_THAT(text.err, Catch::Contains("check found 2 problems"));
+    const auto j = run_freezer(dir.path(), {"check", "--json"});
+    CHECK(j.code == 2);
+    REQUIRE(j.report.is_object());
+    CHECK(j.report["ok"] == false);
+    REQUIRE(j.report["config_errors"].size() == 1);
+    CHECK_THAT(j.report["config_errors"][0].get<std::string>(), Catch::Contains("sidecars.web.root"));
+    CHECK_THAT(j.report["python"]["problem"].get<std::string>(), Catch::Contains("not found"));
+    // With an interpreter that has no PyInstaller: the config error and the readable
+    // sidecar's missing tool, together.
+    freezer::test::write(dir / "freezer.yaml", std::regex_replace(freezer::test::read(dir / "freezer.yaml"),
+                                                                  std::regex("no-such-venv/bin/python"), "/usr/bin/python3"));
+    const auto tool = run_freezer(dir.path(), {"check", "--json"});
+    CHECK(tool.code == 2);
+    REQUIRE(tool.report.is_object());
+    CHECK(tool.report["config_errors"].size() == 1);
+    REQUIRE(tool.report["sidecars"].size() == 1);
+    CHECK(tool.report["sidecars"][0]["sidecar"] == "api");
+    CHECK(tool.report["sidecars"][0]["tool_found"] == false);
+    // A build still stops at the configuration error.
+    const auto build = run_freezer(dir.path(), {"build"});
+    CHECK(build.code == 2);
+    CHECK_THAT(build.err, Catch::Contains("nothing was built") && !Catch::Contains("not found"));
+}
+
+// The issue's case: a Tauri v1 app whose FastAPI sidecar is built by a package.json
+// script. `init --from-tauri` must write a freezer.yaml that builds, passes its smoke
+// test and installs for Tauri as it is, the interpreter found as the project's .venv.
+TEST_CASE("init --from-tauri on a Tauri v1 FastAPI app writes a freezer.yaml that builds and passes its smoke test",
+          "[integration][tauri]") {
+    TempDir dir;
+    const int port = free_port();  // the server's fixed port, as a hard-coded one would be
+    freezer::test::write(dir / "package.json", R"({
+  "name": "tauri-fastapi",
+  "scripts": {
+    "dev": "vite",
+    "build": "vite build",
+    "build:sidecar": "pyinstaller -c -F --clean --name main-x86_64-unknown-linux-gnu src/backends/main.py",
+    "tauri": "tauri"
+  }
+})");
+    freezer::test::write(dir / "src-tauri/tauri.conf.json", R"({
+  "build": {"beforeBuildCommand": "npm run build", "distDir": "../dist"},
+  "tauri": {"bundle": {"active": true, "externalBin": ["bin/backends/main"]}}
+})");
+    freezer::test::write(dir / "src/backends/main.py", fmt::format(R"(from fastapi import FastAPI
+import uvicorn
+
+app = FastAPI()
+
+
+@app.get("/api/health")
+def health():
+    return {{"status": "ok"}}
+
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port={})
+)", port));
+    // The project's venv, where init expects it: the sample apps' one (fastapi, uvicorn,
+    // PyInstaller).
+    fs::create_directory_symlink(fs::path(FREEZER_APPS_PYTHON).parent_path().parent_path(), dir / ".venv");
+
+    const auto init = run_freezer(dir.path(), {"init", "--from-tauri", "src-tauri/tauri.conf.json"});
+    REQUIRE(init.code == 0);
+    const auto yaml = freezer::test::read(dir / "freezer.yaml");
+    INFO(yaml);
+    CHECK_THAT(yaml, !Catch::Contains("TODO"));
+    CHECK_THAT(yaml, Catch::Contains("python: .venv/bin/python"));
+    CHECK_THAT(yaml, Catch::Contains("root: src/backends") && Catch::Contains("entry: main.py"));
+    CHECK_THAT(yaml, Catch::Contains(fmt::format("port: {}", port)) && Catch::Contains("path: /api/health"));
+
+    // The file as written: built by PyInstaller, smoke-tested over HTTP, installed for Tauri.
+    const auto build = run_freezer(dir.path(), {"build", "--json"});
+    REQUIRE(build.code == 0);
+    REQUIRE(build.report.is_object());
+    const auto& sc = build.report["sidecars"][0];
+    CHECK(sc["sidecar"] == "main");
+    CHECK(sc["status"] == "built");
+    CHECK(sc["smoke"]["passed"] == true);
+    REQUIRE(sc["tauri"].is_string());
+    const fs::path copy = sc["tauri"].get<std::string>();
+    CHECK(copy.parent_path() == dir / "src-tauri/bin/backends");
+    CHECK(copy.filename().string().rfind("main-", 0) == 0);
+    CHECK(fs::exists(copy));
+}
+
 TEST_CASE("nuitka: one word in freezer.yaml switches the packager; a rebuild reuses ccache",
           "[integration][nuitka]") {
     Project p;

@@ -161,7 +161,9 @@ bool read_sidecars(Reader& r, const YAML::Node& sidecars, const detail::Shared& 
             continue;
         }
         Sidecar sc;
+        const auto errors_before = r.errors();
         detail::read_sidecar(r, project, defaults, name, kv.first, kv.second, sc);
+        if (r.errors() != errors_before) r.broken_sidecars.push_back(name);
         project.sidecars.push_back(std::move(sc));
     }
     return true;
@@ -266,7 +268,19 @@ LoadResult load_project_from_string(const std::string& text, const fs::path& fil
     });
     const bool failed = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
                                     [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::error; });
-    if (!failed) result.project = std::move(project);
+    if (!failed) {
+        result.project = std::move(project);
+    } else {
+        // The best-effort project: every sidecar that read without an error of its own.
+        auto& sc = project.sidecars;
+        sc.erase(std::remove_if(sc.begin(), sc.end(),
+                                [&](const Sidecar& s) {
+                                    return std::find(r.broken_sidecars.begin(), r.broken_sidecars.end(), s.name) !=
+                                           r.broken_sidecars.end();
+                                }),
+                 sc.end());
+        result.partial = std::move(project);
+    }
     return result;
 }
 

@@ -24,6 +24,12 @@ void Reader::error(const Location& where, const std::string& path, std::string m
     out_.push_back({Diagnostic::Severity::error, where, path, std::move(message)});
 }
 
+std::size_t Reader::errors() const {
+    return static_cast<std::size_t>(std::count_if(out_.begin(), out_.end(), [](const Diagnostic& d) {
+        return d.severity == Diagnostic::Severity::error;
+    }));
+}
+
 void Reader::warning(const Location& where, const std::string& path, std::string message) {
     out_.push_back({Diagnostic::Severity::warning, where, path, std::move(message)});
 }

@@ -21,6 +21,10 @@ public:
     void error(const Location& where, const std::string& path, std::string message);
     void warning(const Location& where, const std::string& path, std::string message);
     const std::string& file() const { return file_; }
+    // How many errors were reported so far.
+    std::size_t errors() const;
+    // Sidecars with an error of their own: left out of LoadResult::partial.
+    std::vector<std::string> broken_sidecars;
 
     // Checks `node` is a map, reports unknown and duplicate keys (every key is known
     // when `known` is empty). False if not a map.

@@ -1,5 +1,6 @@
 #include "engine/session.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "engine/layout.hpp"
@@ -31,16 +32,31 @@ std::vector<std::string> Session::plugin_warnings() const {
     return out;
 }
 
-config::LoadResult Session::load(const fs::path& file, bool check, const std::string& backend_override) const {
+config::LoadResult Session::load(const fs::path& file, bool check, const std::string& backend_override,
+                                 bool best_effort) const {
     auto result = config::load_project(file);
-    if (check && result.project) {
-        auto more = check_backends(*result.project, *host_, backend_override);
+    if (!best_effort) result.partial.reset();
+    // The backend checks: on the project, or (best effort) on what could be read of it.
+    auto* checked = result.project ? &*result.project : result.partial ? &*result.partial : nullptr;
+    if (check && checked) {
+        auto more = check_backends(*checked, *host_, backend_override);
         result.diagnostics.insert(result.diagnostics.end(), more.begin(), more.end());
-        for (const auto& d : more)
-            if (d.severity == sdk::Diagnostic::Severity::error) {
-                result.project.reset();
-                break;
-            }
+        const bool failed = std::any_of(more.begin(), more.end(), [](const sdk::Diagnostic& d) {
+            return d.severity == sdk::Diagnostic::Severity::error;
+        });
+        if (failed && result.project) {
+            if (best_effort) result.partial = std::move(result.project);
+            result.project.reset();
+        }
+    }
+    if (result.partial) {
+        // Only sidecars whose backend is there can have their tool probed.
+        auto& sc = result.partial->sidecars;
+        sc.erase(std::remove_if(sc.begin(), sc.end(),
+                                [&](const config::Sidecar& s) {
+                                    return !host_->find(backend_override.empty() ? s.backend : backend_override);
+                                }),
+                 sc.end());
     }
     return result;
 }

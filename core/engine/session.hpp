@@ -58,8 +58,11 @@ public:
 
     // freezer.yaml with every diagnostic; with `check_backends`, each sidecar's backend
     // must exist and validate its options section (`backend_override`: --backend).
+    // With `best_effort` (freezer check), LoadResult::partial is kept and holds, after
+    // any error (backend ones too), the sidecars whose backend is installed; the backend
+    // checks also run on it. Without, partial is always empty (a build stops at errors).
     config::LoadResult load(const std::filesystem::path& file, bool check_backends,
-                            const std::string& backend_override = "") const;
+                            const std::string& backend_override = "", bool best_effort = false) const;
 
     // Every plugin and its tool, probed now (nothing cached) with `python` ("" = python3).
     PluginsReport describe(const std::string& python, const std::filesystem::path& project_dir) const;

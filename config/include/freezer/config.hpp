@@ -161,6 +161,11 @@ struct Project {
 struct LoadResult {
     std::optional<Project> project;    // set when there are no errors
     std::vector<Diagnostic> diagnostics;  // errors and warnings, in file order
+    // When there are errors (and the file is YAML): what could be read anyway, with only
+    // the sidecars that have no error of their own. Never built from; `freezer check`
+    // uses it to go on probing the interpreter and the tools, so that one run reports
+    // every problem.
+    std::optional<Project> partial;
 };
 
 // Reads and validates `file`. Never throws for bad input: every problem becomes a
