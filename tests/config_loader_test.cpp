@@ -508,6 +508,8 @@ TEST_CASE("smoke.http endpoints and expect_json: read in order; mistakes named w
         CHECK_THAT(all, Catch::Contains("sidecars.api.smoke.http.endpoints[1].expect_body: invalid regex"));
         CHECK_THAT(all, Catch::Contains("colour"));
     }
+}
+
 TEST_CASE("after errors the partial project holds the sidecars that read without errors", "[config]") {
     TempDir dir;
     write(dir / "api/main.py", "");
