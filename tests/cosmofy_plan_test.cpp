@@ -31,16 +31,23 @@ TEST_CASE("cosmofy: preflight, then bundle with freezer's cache and python_url",
     rq.options = map({{"python_url", scalar("file:///mirror/python")}, {"strict", scalar("true")}});
     auto b = plugin();
     const auto p = unwrap(*b, "plan", b->abi().plan(rq));
-    REQUIRE(p.steps.size() == 3);
+    REQUIRE(p.steps.size() == 5);
     CHECK(p.steps[0].kind == sdk::Step::Kind::write_file);
     CHECK_THAT(p.steps[0].content, Catch::Contains("import ast") && Catch::Contains("::freezer-warning::") &&
                                        Catch::Contains("\"error: \""));
     CHECK(p.steps[1].argv == Args{"/p/.venv/bin/python", "/p/cache/cosmofy/app/preflight.py", "/p/stage", "1"});
-    CHECK(p.steps[2].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/stage/main.py", "--output-dir",
-                                  "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--python-url",
+    // uv sync --script reads the script's PEP 723 block only: the entry gets pyproject's.
+    CHECK(p.steps[2].path == "/p/cache/cosmofy/app/script_metadata.py");
+    CHECK_THAT(p.steps[2].content, Catch::Contains("# /// script"));
+    CHECK(p.steps[3].argv == Args{"/p/.venv/bin/python", "/p/cache/cosmofy/app/script_metadata.py",
+                                  "/p/stage/pyproject.toml", "/p/stage/main.py", "/p/cache/cosmofy/app/app.py"});
+    CHECK(p.steps[4].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/cache/cosmofy/app/app.py",
+                                  "--output-dir", "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--python-url",
                                   "file:///mirror/python"});
+    CHECK(p.executable == "app");
     CHECK_FALSE(p.steps[1].network);
-    CHECK(p.steps[2].network);  // the Python download and uv's resolve: timeouts.network
+    CHECK_FALSE(p.steps[3].network);
+    CHECK(p.steps[4].network);  // the Python download and uv's resolve: timeouts.network
     // Strict: a failed preflight says what to do; the hint matches the count line it ends with.
     REQUIRE(p.failure_hints.size() == 2);
     CHECK(std::regex_search("cosmofy preflight: 2 errors (strict: true): Cosmopolitan Python cannot run this",
@@ -59,11 +66,12 @@ TEST_CASE("cosmofy: non-strict preflight, module launcher, clean", "[plan][cosmo
     rq.clean = true;
     auto b = plugin();
     const auto p = unwrap(*b, "plan", b->abi().plan(rq));
-    REQUIRE(p.steps.size() == 4);
+    REQUIRE(p.steps.size() == 6);
     CHECK(p.steps[1].argv.back() == "0");
     CHECK(p.failure_hints.size() == 1);  // the download hint only: findings are warnings
-    CHECK(p.steps[2].path == "/p/cache/cosmofy/app/app.py");
-    CHECK(p.steps[3].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/cache/cosmofy/app/app.py",
+    CHECK(p.steps[2].path == "/p/cache/cosmofy/app/launch_app.py");
+    CHECK(p.steps[4].argv[3] == "/p/cache/cosmofy/app/launch_app.py");
+    CHECK(p.steps[5].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/cache/cosmofy/app/app.py",
                                   "--output-dir", "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy", "--no-cache"});
 }
 
@@ -71,9 +79,9 @@ TEST_CASE("cosmofy: collect_submodules adds nothing, what cosmofy bundles is who
     auto rq = request();
     rq.collect_submodules = {"app.services"};
     const auto p = plan(rq);
-    REQUIRE(p.steps.size() == 3);
-    CHECK(p.steps[2].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/stage/main.py", "--output-dir",
-                                  "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy"});
+    REQUIRE(p.steps.size() == 5);
+    CHECK(p.steps[4].argv == Args{"/p/.venv/bin/cosmofy", "bundle", "--script", "/p/cache/cosmofy/app/app.py",
+                                  "--output-dir", "/p/tmp", "--cache-dir", "/p/cache/cosmofy/cosmofy"});
 }
 
 TEST_CASE("cosmofy: without a pyproject.toml, the error shows the one to write", "[plan][cosmofy]") {

@@ -277,3 +277,44 @@ def test_import_pydantic_without_dependencies_finds_it_too(tmp_path):
     status, lines = preflight(tmp_path, python=python)
     assert status == 0
     assert len(pydantic_core_finding(lines)) == 1, lines
+
+
+# The script cosmofy bundles (backends/cosmofy/script_metadata.py): cosmofy runs
+# `uv sync --script` on it, which reads its PEP 723 block and not pyproject.toml.
+METADATA = ROOT / "backends" / "cosmofy" / "script_metadata.py"
+UV = ROOT / ".venv" / "bin" / "uv"
+
+
+def script_for(tmp_path, source_text, pyproject_text):
+    write(tmp_path / "pyproject.toml", pyproject_text)
+    source = write(tmp_path / "main.py", source_text)
+    out = tmp_path / "app.py"
+    proc = subprocess.run([sys.executable, str(METADATA), str(tmp_path / "pyproject.toml"), str(source), str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return out.read_text()
+
+
+def test_the_script_gets_pyprojects_dependencies_and_uv_accepts_it(tmp_path):
+    text = script_for(tmp_path, "#!/usr/bin/env python3\nprint('hi')\n",
+                      '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = []\n')
+    assert text.splitlines()[:5] == ["#!/usr/bin/env python3", "# /// script", '# requires-python = ">=3.10"',
+                                     "# dependencies = []", "# ///"]
+    assert text.endswith("print('hi')\n")
+    if not UV.exists():
+        pytest.skip(f"{UV} not found (scripts/setup.sh installs uv): the metadata was checked, not uv's reading of it")
+    # What cosmofy runs, with nothing to download: the metadata block is what uv needs.
+    env = dict(os.environ, UV_CACHE_DIR=str(tmp_path / "uv-cache"), UV_NO_CONFIG="1", UV_OFFLINE="1")
+    proc = subprocess.run([str(UV), "sync", "--script", str(tmp_path / "app.py"), "--python", sys.executable,
+                           "--no-editable", "--exact", "--output-format", "json"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "PEP 723" not in proc.stderr
+
+
+def test_dependencies_are_written_as_toml_strings_and_an_own_block_is_kept(tmp_path):
+    text = script_for(tmp_path, "import httpx\n",
+                      '[project]\nname = "app"\nversion = "0.1.0"\ndependencies = ["httpx>=0.27", "rich[jupyter]; python_version >= \\"3.9\\""]\n')
+    assert '# dependencies = ["httpx>=0.27", "rich[jupyter]; python_version >= \\"3.9\\""]' in text
+    own = "# /// script\n# dependencies = [\"click\"]\n# ///\nimport click\n"
+    assert script_for(tmp_path, own, '[project]\nname = "app"\nversion = "0.1.0"\ndependencies = ["x"]\n') == own

@@ -130,13 +130,28 @@ public:
                  "the cosmofy preflight found what Cosmopolitan Python cannot run (strict: true), one 'error:' line "
                  "each in the log: fix them, or set backends.cosmofy.strict: false to build anyway"});
 
-        std::string script;
+        std::string source;
         if (!rq.module.empty()) {
-            script = rq.work_dir + "/" + rq.sidecar + ".py";
-            plan.steps.push_back(module_launcher(rq.module, script));
+            source = rq.work_dir + "/launch_" + rq.sidecar + ".py";
+            plan.steps.push_back(module_launcher(rq.module, source));
         } else {
-            script = rq.stage_dir + "/" + rq.entry;
+            source = rq.stage_dir + "/" + rq.entry;
         }
+        // `uv sync --script`, which cosmofy runs, reads the script's inline metadata and
+        // not pyproject.toml: the script cosmofy gets carries pyproject's dependencies in
+        // a PEP 723 block. Named after the sidecar, as cosmofy names the executable.
+        Step write_meta;
+        write_meta.kind = Step::Kind::write_file;
+        write_meta.description = "write the script-metadata helper";
+        write_meta.path = rq.work_dir + "/script_metadata.py";
+        write_meta.content = kScriptMetadataScript;
+        plan.steps.push_back(write_meta);
+        const std::string script = rq.work_dir + "/" + rq.sidecar + ".py";
+        Step meta;
+        meta.description = "script metadata for cosmofy (dependencies from pyproject.toml)";
+        meta.cwd = rq.stage_dir;
+        meta.argv = {rq.python, write_meta.path, rq.stage_dir + "/pyproject.toml", source, script};
+        plan.steps.push_back(meta);
 
         // collect_submodules adds nothing: cosmofy does no import analysis. It bundles the
         // script and every file of the environment `uv sync --script` makes for it, so a
@@ -163,6 +178,7 @@ public:
                  ". Offline, set backends.cosmofy.python_url to a reachable copy (file:///path/to/python works), or "
                  "put the file into that cache folder"});
         plan.artifact_dir = rq.out_dir;
+        plan.executable = rq.sidecar;
         return plan;
     }
 };
