@@ -176,7 +176,7 @@ TEST_CASE("FastAPI with Nuitka: trace --write before any build, then one build p
     REQUIRE(r.code == 0);
     CHECK_THAT(r.out, Catch::Contains("static import analysis"));
     CHECK_THAT(freezer::test::read(p / "freezer.yaml"), Catch::Contains("collect_submodules: [app.services]"));
-    r = run_freezer(p.dir.path(), {"build", "--json"});
+    r = run_freezer(p.dir.path(), {"build", "--json"}, {}, std::chrono::minutes(45));  // Nuitka, loaded
     CHECK(r.code == 0);
     CHECK(r.report["sidecars"][0]["smoke"]["passed"] == true);
     // Its compilation report says what went in: trace finds nothing missing.
