@@ -68,7 +68,7 @@ TEST_CASE("an output stored under its key comes back identical", "[artifact-cach
     CHECK(fs::read_symlink(dir / "restored/_internal/app-link") == "../app");
 }
 
-TEST_CASE("a damaged blob is detected on restore; the entry is removed and counts as a miss", "[artifact-cache]") {
+TEST_CASE("a damaged blob is detected on restore, the entry is removed and counts as a miss", "[artifact-cache]") {
     TempDir dir;
     ArtifactCache cache(dir / "cache", 1'000'000);
     const auto m = cache.store(manifest(key_of(1)), make_output(dir / "out", "one"));

@@ -239,7 +239,7 @@ sidecars:
     CHECK_THAT(l.errors[2], Catch::Contains("freezer.yaml:7:48: error: sidecars.api.collect_submodules[2]: '1app'"));
 }
 
-TEST_CASE("max_size is a size budget per sidecar or in defaults; audit.dev_only extends the list", "[config]") {
+TEST_CASE("max_size is a size budget per sidecar or in defaults, audit.dev_only extends the list", "[config]") {
     TempDir dir;
     project_files(dir);
     auto l = load(dir, R"(version: 1
@@ -427,7 +427,7 @@ TEST_CASE("HTTP smoke settings: port, env, expect_body", "[config]") {
     CHECK_THAT(bad.errors[1], Catch::Contains("sidecars.api.smoke.http.expect_body: invalid regex"));
 }
 
-TEST_CASE("timeouts: durations per step kind, from defaults or the sidecar; errors name the key", "[config]") {
+TEST_CASE("timeouts: durations per step kind, from defaults or the sidecar, errors name the key", "[config]") {
     TempDir dir;
     project_files(dir);
     SECTION("defaults, then the sidecar's own, each on its own") {
@@ -459,7 +459,7 @@ sidecars:
     }
 }
 
-TEST_CASE("smoke.http endpoints and expect_json: read in order; mistakes named with their key path", "[config]") {
+TEST_CASE("smoke.http endpoints and expect_json: read in order, mistakes named with their key path", "[config]") {
     TempDir dir;
     project_files(dir);
     SECTION("read") {

@@ -97,7 +97,7 @@ TEST_CASE("cosmofy: without a pyproject.toml, the error shows the one to write",
     CHECK_THAT(message, Catch::Contains("each distribution the sidecar imports"));
 }
 
-TEST_CASE("cosmofy: needs a pyproject.toml and one file; options validated", "[plan][cosmofy]") {
+TEST_CASE("cosmofy: needs a pyproject.toml and one file, options validated", "[plan][cosmofy]") {
     auto b = plugin();
     auto rq = request();
     rq.inputs = {"main.py"};

@@ -119,7 +119,7 @@ TEST_CASE("pex: onedir is refused, options are validated", "[plan][pex]") {
     CHECK_THAT(d[2].message, Catch::Contains("unknown pex-scie option 'sciee'"));
 }
 
-TEST_CASE("pex: its -v lines are the build's phases, its timings are not; the environment needs no network",
+TEST_CASE("pex: its -v lines are the build's phases, its timings are not, the environment needs no network",
           "[plan][pex]") {
     const auto p = plan(request());
     CHECK_FALSE(p.steps.back().network);  // --venv-repository: the interpreter's own packages

@@ -82,7 +82,7 @@ TEST_CASE("rusage of the child is reported", "[process]") {
     CHECK(r.peak_rss_kb > 0);
 }
 
-TEST_CASE("one SIGTERM ends freezer at once when no child runs; with one, it is stopped first", "[process]") {
+TEST_CASE("one SIGTERM ends freezer at once when no child runs, with one, it is stopped first", "[process]") {
     // In a forked copy of this test process, so that its handlers stay there.
     auto exit_of = [](bool child_running) {
         const pid_t pid = ::fork();
