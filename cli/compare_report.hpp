@@ -3,6 +3,7 @@
 // step summary, a self-contained HTML page with bar charts, and JUnit testcases.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,6 +22,27 @@ nlohmann::json compare_json(const CompareReport& report, const std::string& free
 std::string compare_table(const CompareReport& report, const Style& style);
 std::string compare_markdown(const CompareReport& report);
 std::string compare_html(const CompareReport& report, const std::string& freezer_version);
+
+// What the table and Markdown (compare_report.cpp) share with the HTML page
+// (compare_html.cpp).
+namespace compare_detail {
+struct Cell {
+    std::string text;
+    bool right = true;
+};
+using Line = std::vector<Cell>;  // one row's cells, in kHeader's order
+extern const std::vector<std::string> kHeader;
+Line row_cells(const CompareRow& r);
+// Why a row is not ok, in full: "api x pex-scie: failed: cold build: ...".
+std::string note(const CompareRow& r);
+// How each figure was measured, for the foot of a report.
+std::string method(const CompareReport& report);
+// "4.2ms", "1.3s", "2m05s".
+std::string ms(double m);
+std::string ms(std::chrono::milliseconds m);
+// "1 line", "12 lines".
+std::string lines(std::size_t n);
+}  // namespace compare_detail
 
 // One result per row for junit_xml(): failed rows fail, missing ones are skipped with
 // their reason.
