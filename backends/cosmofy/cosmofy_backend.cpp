@@ -110,18 +110,22 @@ public:
         const Option* strict_option = rq.options.find("strict");
         const bool strict = strict_option && as_bool(*strict_option).value_or(false);
         Plan plan;
-
-        Step write;
-        write.kind = Step::Kind::write_file;
-        write.description = "write the cosmofy preflight";
-        write.path = rq.work_dir + "/preflight.py";
-        write.content = kPreflightScript;
-        plan.steps.push_back(write);
+        // freezer's own helper scripts travel in the plugin; each is written, then run.
+        const auto write_helper = [&](const std::string& name, const char* content) {
+            Step write;
+            write.kind = Step::Kind::write_file;
+            write.description = "write " + name;
+            write.path = rq.work_dir + "/" + name;
+            write.content = content;
+            plan.steps.push_back(write);
+            return write.path;
+        };
+        const std::string preflight_py = write_helper("preflight.py", kPreflightScript);
 
         Step preflight;
         preflight.description = "cosmofy preflight (Cosmopolitan Python compatibility)";
         preflight.cwd = rq.stage_dir;
-        preflight.argv = {rq.python, write.path, rq.stage_dir, strict ? "1" : "0"};
+        preflight.argv = {rq.python, preflight_py, rq.stage_dir, strict ? "1" : "0"};
         plan.steps.push_back(preflight);
         // Strict, the preflight ends with this count line when it fails the build.
         if (strict)
@@ -140,17 +144,12 @@ public:
         // `uv sync --script`, which cosmofy runs, reads the script's inline metadata and
         // not pyproject.toml: the script cosmofy gets carries pyproject's dependencies in
         // a PEP 723 block. Named after the sidecar, as cosmofy names the executable.
-        Step write_meta;
-        write_meta.kind = Step::Kind::write_file;
-        write_meta.description = "write the script-metadata helper";
-        write_meta.path = rq.work_dir + "/script_metadata.py";
-        write_meta.content = kScriptMetadataScript;
-        plan.steps.push_back(write_meta);
+        const std::string metadata_py = write_helper("script_metadata.py", kScriptMetadataScript);
         const std::string script = rq.work_dir + "/" + rq.sidecar + ".py";
         Step meta;
         meta.description = "script metadata for cosmofy (dependencies from pyproject.toml)";
         meta.cwd = rq.stage_dir;
-        meta.argv = {rq.python, write_meta.path, rq.stage_dir + "/pyproject.toml", source, script};
+        meta.argv = {rq.python, metadata_py, rq.stage_dir + "/pyproject.toml", source, script};
         plan.steps.push_back(meta);
 
         // collect_submodules adds nothing: cosmofy does no import analysis. It bundles the
